@@ -1,0 +1,97 @@
+//! Typed deliveries: what each GitHub event of SPEC §1.2 carries once its
+//! headers and signature are verified and its JSON has been read.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use super::ids::{AppId, DeliveryId, EntityId, InstallationId, JobId, RunId};
+use super::labels::LabelSet;
+use super::run::RunReport;
+
+/// The account a delivery is about (`entity_*` columns).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    /// `Organization` or `User` for jobs; the installation's target type
+    /// for installation events.
+    pub kind: String,
+    pub id: EntityId,
+    pub name: String,
+}
+
+/// Context every event row records when the payload has it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    pub installation_id: Option<InstallationId>,
+    pub entity: Option<Entity>,
+    pub repo_full_name: Option<String>,
+}
+
+/// A verified delivery, ready for the webhook use case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// The raw `X-GitHub-Event` value.
+    pub event: String,
+    pub delivery_id: Option<DeliveryId>,
+    pub app_id: AppId,
+    pub context: Context,
+    pub kind: DeliveryKind,
+}
+
+/// The event-specific part of a delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveryKind {
+    Ping { body: String },
+    /// `installation`, `installation_repositories`, `installation_target`.
+    Installation { action: String, body: String },
+    WorkflowJob(Box<JobDelivery>),
+    WorkflowRun { action: String, run: RunReport, body: String },
+    /// Any other event: recorded and ignored.
+    Other { body: String },
+}
+
+/// A `workflow_job` delivery before routing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobDelivery {
+    /// The raw `action` (not only the three ghfe acts on).
+    pub action: String,
+    pub job_id: JobId,
+    pub owner: Entity,
+    pub repo_full_name: String,
+    pub installation_id: Option<InstallationId>,
+    /// Labels as sent (for the minimal payload of an unrouted job).
+    pub raw_labels: Vec<String>,
+    pub labels: LabelSet,
+    pub html_url: Option<String>,
+    pub name: Option<String>,
+    pub run_id: Option<RunId>,
+    pub runner_name: Option<String>,
+    pub conclusion: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// The whole payload, trimmed before it is stored (SPEC §1.6).
+    pub document: serde_json::Value,
+}
+
+/// Why a payload was refused with 400 (SPEC §1.1 check 7, §1.2, §1.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvalidDelivery {
+    NotAnObject,
+    MissingField(&'static str),
+    InvalidField(&'static str),
+    UnsupportedOwnerType(String),
+}
+
+impl fmt::Display for InvalidDelivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotAnObject => f.write_str("Invalid JSON payload"),
+            Self::MissingField(path) => write!(f, "Missing field: {path}"),
+            Self::InvalidField(path) => write!(f, "Invalid field: {path}"),
+            Self::UnsupportedOwnerType(kind) => write!(f, "Unsupported owner type: {kind}"),
+        }
+    }
+}
+
+impl std::error::Error for InvalidDelivery {}

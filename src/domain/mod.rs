@@ -1,0 +1,16 @@
+//! The pure core of ghfe: what a delivery means and what it changes.
+//!
+//! Nothing here performs I/O or knows about HTTP, SQL or async; every rule
+//! of SPEC §1.3 (job state machine), §3 (label routing) and §1.6 (payload
+//! trimming) lives here and is tested with tables.
+
+pub mod delivery;
+pub mod deployment;
+pub mod glob;
+pub mod ids;
+pub mod job;
+pub mod labels;
+pub mod outcome;
+pub mod routing;
+pub mod run;
+pub mod trim;

@@ -1,0 +1,7 @@
+//! ghfe: the webhook front door of a self-hosted GitHub Actions runner fleet.
+//!
+//! Layers (see ARCHITECTURE.md): `domain` ← `ports` ← `app` ← `adapters`;
+//! only `app::startup` and `main.rs` name concrete adapters.
+
+pub mod domain;
+pub mod ports;
