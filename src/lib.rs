@@ -4,4 +4,6 @@
 //! only `app::startup` and `main.rs` name concrete adapters.
 
 pub mod domain;
+pub mod adapters;
 pub mod ports;
+pub mod app;

@@ -1,0 +1,4 @@
+//! Adapters: the outside world behind the ports.
+
+pub mod memory;
+pub mod postgres;

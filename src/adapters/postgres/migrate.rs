@@ -1,0 +1,65 @@
+//! Embedded, reversible migrations, applied in the deployment schema.
+//!
+//! The migration harness is synchronous: it runs on a blocking thread
+//! through `AsyncConnectionWrapper`, which works under actix's
+//! current-thread runtime too. An advisory lock keeps replicas that start
+//! together from migrating the same schema at once.
+
+use diesel::sql_types::Text;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use super::connection::{establish, quote_ident, PgOptions};
+
+/// The migrations of `migrations/`, compiled in.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What to do with the migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Apply every pending migration.
+    Up,
+    /// Revert the most recent applied migration.
+    RevertLast,
+    /// Revert every applied migration (drops ghfe's tables and data).
+    RevertAll,
+}
+
+/// Creates the schema if needed and moves it in `direction`; returns the
+/// versions applied or reverted.
+pub async fn migrate(options: &PgOptions, direction: Direction) -> Result<Vec<String>, BoxError> {
+    let mut conn = establish(&options.url, &options.schema).await?;
+    conn.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(&options.schema))).await?;
+    diesel::sql_query("SELECT pg_advisory_lock(hashtext($1))")
+        .bind::<Text, _>(lock_key(options))
+        .execute(&mut conn)
+        .await?;
+    let (conn, versions) = tokio::task::spawn_blocking(move || {
+        let mut wrapper: AsyncConnectionWrapper<AsyncPgConnection> = AsyncConnectionWrapper::from(conn);
+        let versions = run(&mut wrapper, direction);
+        (wrapper.into_inner(), versions)
+    })
+    .await?;
+    let mut conn = conn;
+    diesel::sql_query("SELECT pg_advisory_unlock(hashtext($1))")
+        .bind::<Text, _>(lock_key(options))
+        .execute(&mut conn)
+        .await?;
+    versions
+}
+
+fn lock_key(options: &PgOptions) -> String {
+    format!("ghfe-migrate-{}", options.schema)
+}
+
+fn run(harness: &mut impl MigrationHarness<diesel::pg::Pg>, direction: Direction) -> Result<Vec<String>, BoxError> {
+    let versions = match direction {
+        Direction::Up => harness.run_pending_migrations(MIGRATIONS)?,
+        Direction::RevertLast => vec![harness.revert_last_migration(MIGRATIONS)?],
+        Direction::RevertAll => harness.revert_all_migrations(MIGRATIONS)?,
+    };
+    Ok(versions.iter().map(ToString::to_string).collect())
+}

@@ -1,0 +1,128 @@
+//! The PostgreSQL store: diesel-async over a deadpool pool, one schema per
+//! deployment, embedded migrations and the coalescing scheduler wake-up.
+
+mod apply;
+mod connection;
+mod event_log;
+mod migrate;
+mod notifier;
+mod rows;
+mod schema;
+
+use std::sync::Arc;
+
+use diesel::prelude::*;
+use diesel::sql_types::Integer;
+use diesel_async::pooled_connection::deadpool::Object;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use tokio::task::JoinHandle;
+
+pub use connection::PgOptions;
+pub use migrate::{migrate, Direction};
+
+use crate::domain::ids::{EntityId, EventId, InstallationId, JobId};
+use crate::domain::job::JobRow;
+use crate::ports::{Applied, DeliveryRecord, EventLog, EventSummary, JobStore, StoreError};
+
+use connection::{build_pool, pool_error, query_error, PgPool};
+use notifier::Notifier;
+use rows::StoredJobRow;
+use schema::jobs;
+
+/// The PostgreSQL adapter of [`JobStore`] and [`EventLog`]. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    notifier: Notifier,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inner").field("pool", &self.pool.status()).finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Creates the pool (connections open lazily) and starts the wake-up
+    /// notifier, whose task ends once every clone of the store is dropped.
+    /// Must be called inside a tokio runtime.
+    pub fn connect(options: &PgOptions) -> Result<(Self, JoinHandle<()>), StoreError> {
+        let pool = build_pool(options)?;
+        let (notifier, task) = Notifier::spawn(options);
+        Ok((Self { inner: Arc::new(Inner { pool, notifier }) }, task))
+    }
+
+    async fn conn(&self) -> Result<Object<AsyncPgConnection>, StoreError> {
+        self.inner.pool.get().await.map_err(pool_error)
+    }
+
+    /// Pool gauges: (connections open, connections idle, max size).
+    pub fn pool_status(&self) -> (usize, usize, usize) {
+        let status = self.inner.pool.status();
+        (status.size, status.available, status.max_size)
+    }
+}
+
+impl JobStore for PgStore {
+    async fn apply(&self, record: DeliveryRecord) -> Result<Applied, StoreError> {
+        let mut conn = self.conn().await?;
+        let committed = apply::apply(&mut conn, record).await.map_err(query_error)?;
+        if let Some(job) = committed.new_pending {
+            self.inner.notifier.wake(job);
+        }
+        Ok(committed.applied)
+    }
+
+    async fn find_job(&self, job: JobId) -> Result<Option<JobRow>, StoreError> {
+        let mut conn = self.conn().await?;
+        let row: Option<StoredJobRow> = jobs::table
+            .find(job.0)
+            .select(StoredJobRow::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(query_error)?;
+        Ok(row.map(JobRow::from))
+    }
+
+    async fn check(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        diesel::select(1.into_sql::<Integer>())
+            .get_result::<i32>(&mut conn)
+            .await
+            .map(drop)
+            .map_err(query_error)
+    }
+}
+
+impl EventLog for PgStore {
+    async fn events_for_entity(&self, entity: EntityId, limit: usize) -> Result<Vec<EventSummary>, StoreError> {
+        let mut conn = self.conn().await?;
+        event_log::events_for_entity(&mut conn, entity, limit).await.map_err(query_error)
+    }
+
+    async fn entity_of_installation_events(
+        &self,
+        installation: InstallationId,
+    ) -> Result<Option<EntityId>, StoreError> {
+        let mut conn = self.conn().await?;
+        event_log::entity_of_installation_events(&mut conn, installation).await.map_err(query_error)
+    }
+
+    async fn entity_of_installation_jobs(
+        &self,
+        installation: InstallationId,
+    ) -> Result<Option<EntityId>, StoreError> {
+        let mut conn = self.conn().await?;
+        event_log::entity_of_installation_jobs(&mut conn, installation).await.map_err(query_error)
+    }
+
+    async fn event_payload(&self, event: EventId) -> Result<Option<serde_json::Value>, StoreError> {
+        let mut conn = self.conn().await?;
+        event_log::event_payload(&mut conn, event).await.map_err(query_error)
+    }
+}

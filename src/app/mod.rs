@@ -1,0 +1,4 @@
+//! Use cases and the composition root.
+
+pub mod trace;
+pub mod webhook_service;

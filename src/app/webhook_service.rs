@@ -1,0 +1,164 @@
+//! The webhook use case: turns a verified, typed delivery into one store
+//! operation and the answer GitHub records (SPEC §1.2, §1.3, §1.5).
+
+use serde_json::json;
+
+use crate::domain::delivery::{Delivery, DeliveryKind, InvalidDelivery, JobDelivery};
+use crate::domain::ids::JobId;
+use crate::domain::job::{JobAction, JobReport};
+use crate::domain::outcome::Outcome;
+use crate::domain::routing::{Route, Router};
+use crate::domain::trim::trim_workflow_job;
+use crate::ports::{Applied, Change, DeliveryRecord, EventRecord, JobStore, StoreError};
+
+/// How an accepted delivery was answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    /// The 200 response body.
+    pub text: String,
+    /// The outcome code, `duplicate` for a redelivery.
+    pub outcome: String,
+    pub job_id: Option<JobId>,
+}
+
+/// Why a delivery was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    /// The payload lacks what its event requires (400).
+    #[error(transparent)]
+    Invalid(#[from] InvalidDelivery),
+    /// The store failed; nothing was written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Applies deliveries to a [`JobStore`] through the [`Router`].
+#[derive(Debug)]
+pub struct WebhookService<S> {
+    store: S,
+    router: Router,
+}
+
+impl<S: JobStore> WebhookService<S> {
+    pub fn new(store: S, router: Router) -> Self {
+        Self { store, router }
+    }
+
+    /// The store this service writes to.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Handles one delivery: decides its change, applies it with its event
+    /// row in one store operation, and says what to answer.
+    pub async fn handle(&self, delivery: Delivery) -> Result<Handled, HandleError> {
+        let record = self.record(delivery)?;
+        let job_id = record.event.job_id;
+        Ok(match self.store.apply(record).await? {
+            Applied::Recorded { outcome, .. } => Handled {
+                text: outcome.message(),
+                outcome: outcome.code().to_owned(),
+                job_id: outcome.job_id().or(job_id),
+            },
+            Applied::Duplicate(prior) => Handled {
+                text: format!("Duplicate delivery: {}", prior.message),
+                outcome: "duplicate".to_owned(),
+                job_id,
+            },
+        })
+    }
+
+    fn record(&self, delivery: Delivery) -> Result<DeliveryRecord, InvalidDelivery> {
+        let Delivery { event, delivery_id, app_id, context, kind } = delivery;
+        let mut row = EventRecord {
+            event,
+            delivery_id,
+            app_id: Some(app_id),
+            installation_id: context.installation_id,
+            entity: context.entity,
+            job_id: None,
+            repo_full_name: context.repo_full_name,
+            payload: String::new(),
+        };
+        let change = match kind {
+            DeliveryKind::Ping { body } => {
+                row.payload = body;
+                Change::Nothing(Outcome::Pong)
+            }
+            DeliveryKind::Installation { action, body } => {
+                row.event = format!("{}.{action}", row.event);
+                row.payload = body;
+                Change::Nothing(Outcome::Logged { event: row.event.clone() })
+            }
+            DeliveryKind::WorkflowRun { action, run, body } => {
+                row.event = format!("workflow_run.{action}");
+                row.payload = body;
+                Change::Run(run)
+            }
+            DeliveryKind::WorkflowJob(job) => self.job_change(&mut row, *job)?,
+            DeliveryKind::Other { body } => {
+                row.payload = body;
+                Change::Nothing(Outcome::IgnoredEvent(row.event.clone()))
+            }
+        };
+        Ok(DeliveryRecord { event: row, change })
+    }
+
+    /// SPEC §1.3 steps 3–5 (step 1 is the payload reader's, step 2 the
+    /// staging proxy's).
+    fn job_change(&self, row: &mut EventRecord, job: JobDelivery) -> Result<Change, InvalidDelivery> {
+        row.event = format!("workflow_job.{}", job.action);
+        row.job_id = Some(job.job_id);
+        row.installation_id = job.installation_id;
+        row.entity = Some(job.owner.clone());
+        row.repo_full_name = Some(job.repo_full_name.clone());
+
+        let Some(action) = JobAction::parse(&job.action) else {
+            row.payload = trimmed(job.document);
+            return Ok(Change::Nothing(Outcome::IgnoredAction(job.action)));
+        };
+        let placement = match self.router.route(job.owner.id, &job.repo_full_name, &job.labels) {
+            Route::Placed(placement) => placement,
+            Route::Unrouted { .. } => {
+                row.payload = json!({
+                    "labels": job.raw_labels,
+                    "html_url": job.html_url,
+                    "full_name": job.repo_full_name,
+                })
+                .to_string();
+                return Ok(Change::Nothing(Outcome::IgnoredNoLabel));
+            }
+        };
+        if action == JobAction::Queued {
+            if job.installation_id.is_none() {
+                return Err(InvalidDelivery::MissingField("installation.id"));
+            }
+            if job.html_url.is_none() {
+                return Err(InvalidDelivery::MissingField("workflow_job.html_url"));
+            }
+        }
+        row.payload = trimmed(job.document);
+        Ok(Change::Job(Box::new(JobReport {
+            job_id: job.job_id,
+            action,
+            entity: job.owner,
+            repo_full_name: job.repo_full_name,
+            installation_id: job.installation_id,
+            labels: job.labels,
+            placement,
+            html_url: job.html_url,
+            name: job.name,
+            run_id: job.run_id,
+            runner_name: job.runner_name,
+            conclusion: job.conclusion,
+            created_at: job.created_at,
+            started_at: job.started_at,
+            completed_at: job.completed_at,
+        })))
+    }
+}
+
+fn trimmed(mut document: serde_json::Value) -> String {
+    trim_workflow_job(&mut document);
+    document.to_string()
+}
