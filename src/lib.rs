@@ -6,4 +6,7 @@
 pub mod domain;
 pub mod adapters;
 pub mod ports;
+pub mod telemetry;
 pub mod app;
+pub mod cli;
+pub mod config;

@@ -39,7 +39,7 @@ pub struct WebhookService<S> {
     router: Router,
 }
 
-impl<S: JobStore> WebhookService<S> {
+impl<S> WebhookService<S> {
     pub fn new(store: S, router: Router) -> Self {
         Self { store, router }
     }
@@ -48,7 +48,9 @@ impl<S: JobStore> WebhookService<S> {
     pub fn store(&self) -> &S {
         &self.store
     }
+}
 
+impl<S: JobStore> WebhookService<S> {
     /// Handles one delivery: decides its change, applies it with its event
     /// row in one store operation, and says what to answer.
     pub async fn handle(&self, delivery: Delivery) -> Result<Handled, HandleError> {

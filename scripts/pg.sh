@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# A project-local PostgreSQL for `make run`, `make test` and `make bench`.
+#
+#   scripts/pg.sh start <dir> <port> [--fresh] [--fast]   start (initialising on first use)
+#   scripts/pg.sh stop  <dir>                             stop
+#   scripts/pg.sh url   <dir> <port> [database]           print a connection URL
+#
+# --fresh wipes the cluster first (the test suite wants no leftovers);
+# --fast turns fsync off (tests only: a crash loses data).
+# Installs Debian's postgresql when initdb is missing; runs the server as the
+# `postgres` user when invoked as root (initdb and postgres refuse root).
+set -euo pipefail
+
+die() { echo "pg.sh: $*" >&2; exit 1; }
+
+pg_bin() {
+  if command -v initdb >/dev/null 2>&1; then dirname "$(readlink -f "$(command -v initdb)")"; return; fi
+  local found
+  found=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -z "$found" ]; then
+    echo "pg.sh: initdb not found; installing postgresql with apt-get" >&2
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >&2
+    found=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  fi
+  echo "$found"
+}
+
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# The cluster lives in <dir> unless the postgres user cannot reach it (a
+# checkout under /root, say); then in a /tmp directory derived from <dir>.
+resolve_dir() {
+  local dir abs
+  dir=$1
+  mkdir -p "$dir"
+  abs=$(cd "$dir" && pwd)
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres: "$abs"
+    if ! runuser -u postgres -- test -w "$abs"; then
+      abs=/tmp/ghfe-pg-$(echo "$abs" | sha256sum | cut -c1-12)
+      mkdir -p "$abs" && chown postgres: "$abs" && chmod 700 "$abs"
+    fi
+  fi
+  echo "$abs"
+}
+
+start() {
+  local dir=$1 port=$2 fresh=false fast=false bin data
+  shift 2
+  for flag in "$@"; do
+    case $flag in --fresh) fresh=true ;; --fast) fast=true ;; *) die "unknown flag $flag" ;; esac
+  done
+  bin=$(pg_bin)
+  dir=$(resolve_dir "$dir")
+  data=$dir/data
+  if as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    $fresh || { echo "pg.sh: PostgreSQL already running on port $port ($data)"; return; }
+    as_pg "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+  fi
+  if $fresh; then rm -rf "$data"; fi
+  if [ ! -f "$data/PG_VERSION" ]; then
+    as_pg "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  fi
+  local options="-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=300"
+  if $fast; then options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
+  as_pg "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -o "$options" -w -t 60 start >/dev/null \
+    || { tail -n 20 "$dir/postgres.log" >&2; die "PostgreSQL did not start (port $port in use?)"; }
+  echo "pg.sh: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($data)"
+}
+
+stop() {
+  local dir bin
+  dir=$(resolve_dir "$1")
+  bin=$(pg_bin)
+  if as_pg "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+    as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    echo "pg.sh: stopped ($dir/data)"
+  fi
+}
+
+# Creates the database if needed and prints its URL.
+url() {
+  local port=$2 database=${3:-ghfe} bin
+  bin=$(pg_bin)
+  if ! "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atc \
+      "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1; then
+    "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres "$database"
+  fi
+  echo "postgres://postgres@127.0.0.1:$port/$database"
+}
+
+case ${1:-} in
+  start) [ $# -ge 3 ] || die "usage: pg.sh start <dir> <port> [--fresh] [--fast]"; shift; start "$@" ;;
+  stop) [ $# -eq 2 ] || die "usage: pg.sh stop <dir>"; stop "$2" ;;
+  url) [ $# -ge 3 ] || die "usage: pg.sh url <dir> <port> [database]"; shift; url "$@" ;;
+  *) die "usage: pg.sh start|stop|url …" ;;
+esac

@@ -1,0 +1,14 @@
+//! `GET /metrics`: Prometheus text exposition.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+
+use super::responses::text;
+use super::HttpState;
+
+pub async fn render<S>(state: web::Data<HttpState<S>>) -> HttpResponse {
+    match &state.metrics {
+        Some(handle) => HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(handle.render()),
+        None => text(StatusCode::NOT_FOUND, "Not Found"),
+    }
+}

@@ -1,0 +1,122 @@
+//! Reading the layers and the predecessor's environment variables.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use config::{Config, File, FileFormat};
+
+use super::validate::validate;
+use super::{Environment, Settings};
+
+/// The shipped defaults, compiled in so the binary runs from any directory;
+/// `config/default.yaml` on disk is read again on top of them.
+const DEFAULT_YAML: &str = include_str!("../../config/default.yaml");
+
+/// The predecessor's variables and the keys they set (SPEC §7).
+const LEGACY: [(&str, &str); 8] = [
+    ("POSTGRES_URL", "GHFE__DATABASE__URL"),
+    ("STAGING_URL", "GHFE__STAGING__URL"),
+    ("PROD_URL", "GHFE__STAGING__PROD_URL"),
+    ("TRACE_API_SECRET", "GHFE__TRACE__SECRET"),
+    ("GHAPP_ORG_PRIVATE_KEY", "GHFE__GITHUB__APPS__ORG__PRIVATE_KEY"),
+    ("GHAPP_PERSONAL_PRIVATE_KEY", "GHFE__GITHUB__APPS__PERSONAL__PRIVATE_KEY"),
+    ("LOGLEVEL", "GHFE__LOG__LEVEL"),
+    ("PORT", "GHFE__SERVER__PORT"),
+];
+
+/// Every configuration problem found, one per line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<String>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration:")?;
+        for problem in &self.0 {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Loads from the process environment and the working directory.
+pub fn load_from_process() -> Result<Settings, ConfigErrors> {
+    load(&std::env::vars().collect())
+}
+
+/// Loads and validates the settings that `vars` (an environment) selects.
+pub fn load(vars: &HashMap<String, String>) -> Result<Settings, ConfigErrors> {
+    let environment = environment(vars)?;
+    let dir = vars.get("GHFE_CONFIG_DIR").map_or_else(|| PathBuf::from("config"), PathBuf::from);
+    if vars.contains_key("GHFE_CONFIG_DIR") && !dir.is_dir() {
+        return Err(ConfigErrors(vec![format!("GHFE_CONFIG_DIR {} is not a directory", dir.display())]));
+    }
+
+    let mut builder = Config::builder()
+        .add_source(File::from_str(DEFAULT_YAML, FileFormat::Yaml))
+        .add_source(File::from(dir.join("default.yaml")).required(false))
+        .add_source(File::from(dir.join(format!("{}.yaml", environment.as_str()))).required(false))
+        .add_source(ghfe_variables(legacy_variables(vars)))
+        .add_source(ghfe_variables(vars.clone()));
+    if let Some(secrets) = webhook_secrets(vars) {
+        builder = builder.set_override("webhook.secrets", secrets).map_err(one)?;
+    }
+    let mut settings: Settings = builder.build().and_then(Config::try_deserialize).map_err(one)?;
+    settings.environment = environment;
+    if settings.log.level.is_empty() {
+        settings.log.level = "info".to_owned();
+    }
+    let problems = validate(&settings);
+    if problems.is_empty() {
+        Ok(settings)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+fn one(error: config::ConfigError) -> ConfigErrors {
+    ConfigErrors(vec![error.to_string()])
+}
+
+/// `GHFE_ENV`, else `PROD` (`true` → production, any other value →
+/// staging), else development.
+fn environment(vars: &HashMap<String, String>) -> Result<Environment, ConfigErrors> {
+    if let Some(name) = vars.get("GHFE_ENV") {
+        return Environment::parse(name).ok_or_else(|| {
+            ConfigErrors(vec![format!(
+                "GHFE_ENV={name:?} is not one of development, test, staging, production"
+            )])
+        });
+    }
+    Ok(match vars.get("PROD").map(String::as_str) {
+        Some("true") => Environment::Production,
+        Some(_) => Environment::Staging,
+        None => Environment::Development,
+    })
+}
+
+/// A `GHFE__SECTION__KEY` source over `vars` (lists are handled apart).
+fn ghfe_variables(mut vars: HashMap<String, String>) -> config::Environment {
+    vars.remove("GHFE__WEBHOOK__SECRETS");
+    config::Environment::with_prefix("GHFE").prefix_separator("__").separator("__").source(Some(vars))
+}
+
+fn legacy_variables(vars: &HashMap<String, String>) -> HashMap<String, String> {
+    LEGACY
+        .iter()
+        .filter_map(|(old, new)| {
+            let value = vars.get(*old)?;
+            let value = if *old == "LOGLEVEL" { value.to_lowercase() } else { value.clone() };
+            Some(((*new).to_owned(), value))
+        })
+        .collect()
+}
+
+/// `GHFE__WEBHOOK__SECRETS`, else `GHAPP_WEBHOOK_SECRET`: comma-separated,
+/// empty entries ignored.
+fn webhook_secrets(vars: &HashMap<String, String>) -> Option<Vec<String>> {
+    let list = vars.get("GHFE__WEBHOOK__SECRETS").or_else(|| vars.get("GHAPP_WEBHOOK_SECRET"))?;
+    Some(list.split(',').filter(|secret| !secret.is_empty()).map(str::to_owned).collect())
+}

@@ -1,0 +1,209 @@
+//! Settings: layered YAML (`config/default.yaml`, then
+//! `config/<environment>.yaml`), then the predecessor's variables, then
+//! `GHFE__SECTION__KEY` variables (SPEC §7). Loaded and validated once at
+//! start-up; every problem is reported together.
+
+mod load;
+mod mask;
+mod routing;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::deployment::Deployment;
+
+pub use load::{load, load_from_process, ConfigErrors};
+pub use routing::{RoutingSettings, RuleSettings, ScopeSettings};
+
+/// Which configuration layer and behaviour applies (`GHFE_ENV`, or `PROD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    #[default]
+    Development,
+    Test,
+    Staging,
+    Production,
+}
+
+impl Environment {
+    /// Parses `GHFE_ENV`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "development" => Some(Self::Development),
+            "test" => Some(Self::Test),
+            "staging" => Some(Self::Staging),
+            "production" => Some(Self::Production),
+            _ => None,
+        }
+    }
+
+    /// The file name stem of this environment's layer.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Test => "test",
+            Self::Staging => "staging",
+            Self::Production => "production",
+        }
+    }
+
+    /// Production or not: image tags and the default schema follow it.
+    pub fn deployment(self) -> Deployment {
+        if self == Self::Production {
+            Deployment::Production
+        } else {
+            Deployment::Staging
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Settings {
+    #[serde(skip_deserializing)]
+    pub environment: Environment,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub webhook: WebhookSettings,
+    pub github: GithubSettings,
+    pub trace: TraceSettings,
+    pub staging: StagingSettings,
+    pub log: LogSettings,
+    pub routing: RoutingSettings,
+}
+
+/// `server.*`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// HTTP workers; 0 means one per CPU.
+    pub workers: usize,
+    /// How long SIGINT/SIGTERM waits for in-flight requests.
+    pub shutdown_timeout_ms: u64,
+}
+
+/// `database.*`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct DatabaseSettings {
+    #[serde(serialize_with = "mask::url")]
+    pub url: Option<SecretString>,
+    /// Defaults to `prod` in production, `staging` otherwise.
+    pub schema: Option<String>,
+    pub pool_size: usize,
+    pub connect_timeout_ms: u64,
+    pub acquire_timeout_ms: u64,
+    pub notify_interval_ms: u64,
+    /// Apply pending migrations when `serve` starts.
+    pub migrate_on_start: bool,
+}
+
+/// `webhook.*`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct WebhookSettings {
+    /// Every accepted HMAC secret (rotation); none means fail closed.
+    #[serde(serialize_with = "mask::secrets")]
+    pub secrets: Vec<SecretString>,
+    pub max_body_bytes: usize,
+}
+
+/// `github.*`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct GithubSettings {
+    pub api_url: String,
+    pub apps: AppsSettings,
+}
+
+/// `github.apps.*`: the organization App and the personal-account App.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct AppsSettings {
+    pub org: AppSettings,
+    pub personal: AppSettings,
+}
+
+impl AppsSettings {
+    /// The configured app ids; when any is set, deliveries for other apps
+    /// are refused (SPEC §1.1 check 6).
+    pub fn ids(&self) -> Vec<i64> {
+        [self.org.id, self.personal.id].into_iter().flatten().collect()
+    }
+}
+
+/// One GitHub App.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct AppSettings {
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub install_url: Option<String>,
+    #[serde(serialize_with = "mask::secret")]
+    pub private_key: Option<SecretString>,
+}
+
+/// `trace.*`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct TraceSettings {
+    /// Bearer token of `/trace/*` and `/api/*`; none means 404.
+    #[serde(serialize_with = "mask::secret")]
+    pub secret: Option<SecretString>,
+}
+
+/// `staging.*`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct StagingSettings {
+    pub url: Option<String>,
+    pub prod_url: Option<String>,
+}
+
+/// `log.*`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct LogSettings {
+    /// A tracing filter: `info`, `debug`, `info,ghfe=debug`, …
+    pub level: String,
+    pub format: LogFormat,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Text in development, JSON elsewhere.
+    Auto,
+    Json,
+    Text,
+}
+
+impl Settings {
+    /// The schema of this deployment.
+    pub fn schema(&self) -> String {
+        self.database.schema.clone().unwrap_or_else(|| self.environment.deployment().default_schema().to_owned())
+    }
+
+    /// Whether logs are JSON lines.
+    pub fn json_logs(&self) -> bool {
+        match self.log.format {
+            LogFormat::Json => true,
+            LogFormat::Text => false,
+            LogFormat::Auto => self.environment != Environment::Development,
+        }
+    }
+
+    /// The drain time on shutdown.
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_millis(self.server.shutdown_timeout_ms)
+    }
+
+    /// The effective configuration as JSON, secrets masked.
+    pub fn masked_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// Label weights as configured.
+    pub fn priority_weights(&self) -> &BTreeMap<String, i32> {
+        &self.routing.priority_weights
+    }
+}
