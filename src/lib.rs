@@ -3,10 +3,10 @@
 //! Layers (see ARCHITECTURE.md): `domain` ← `ports` ← `app` ← `adapters`;
 //! only `app::startup` and `main.rs` name concrete adapters.
 
-pub mod domain;
 pub mod adapters;
-pub mod ports;
-pub mod telemetry;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod domain;
+pub mod ports;
+pub mod telemetry;

@@ -14,5 +14,5 @@ fn main() -> ExitCode {
             return ExitCode::from(CONFIG_ERROR);
         }
     };
-    cli::run(cli.command.unwrap_or(Command::Serve), settings)
+    cli::run(cli.command.unwrap_or(Command::Serve), &settings)
 }

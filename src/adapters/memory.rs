@@ -47,14 +47,21 @@ impl MemoryStore {
     /// A store whose every call fails with [`StoreError::Unavailable`], the
     /// way an unreachable database does.
     pub fn unreachable() -> Self {
-        Self { unreachable: true, ..Self::default() }
+        Self {
+            unreachable: true,
+            ..Self::default()
+        }
     }
 
     fn state(&self) -> Result<std::sync::MutexGuard<'_, State>, StoreError> {
         if self.unreachable {
-            return Err(StoreError::Unavailable("the in-memory store is set unreachable".into()));
+            return Err(StoreError::Unavailable(
+                "the in-memory store is set unreachable".into(),
+            ));
         }
-        self.state.lock().map_err(|_| StoreError::Unexpected("in-memory store poisoned".into()))
+        self.state
+            .lock()
+            .map_err(|_| StoreError::Unexpected("in-memory store poisoned".into()))
     }
 }
 
@@ -68,7 +75,9 @@ impl State {
                 match decision.effect {
                     JobEffect::Nothing => {}
                     JobEffect::Insert(status) => {
-                        let row = report.new_row(status).expect("insert is decided only for insertable reports");
+                        let row = report
+                            .new_row(status)
+                            .expect("insert is decided only for insertable reports");
                         self.jobs.insert(report.job_id, row);
                     }
                     effect @ (JobEffect::MarkRunning | JobEffect::MarkCompleted) => {
@@ -96,14 +105,19 @@ impl JobStore for MemoryStore {
     async fn apply(&self, record: DeliveryRecord) -> Result<Applied, StoreError> {
         let mut state = self.state()?;
         let row = record.event;
-        if let Some(index) = row.delivery_id.as_ref().and_then(|id| state.by_delivery.get(id)) {
+        if let Some(index) = row
+            .delivery_id
+            .as_ref()
+            .and_then(|id| state.by_delivery.get(id))
+        {
             let prior = &state.events[*index];
             return Ok(Applied::Duplicate(PriorOutcome {
                 code: prior.summary.outcome.clone(),
                 message: prior.response.clone(),
             }));
         }
-        let payload = serde_json::from_str(&row.payload).map_err(|e| StoreError::Unexpected(e.into()))?;
+        let payload =
+            serde_json::from_str(&row.payload).map_err(|e| StoreError::Unexpected(e.into()))?;
         let outcome = state.apply_job_or_run(record.change);
         let id = EventId(i64::try_from(state.events.len()).unwrap_or(i64::MAX) + 1);
         if let Some(delivery) = &row.delivery_id {
@@ -133,7 +147,10 @@ impl JobStore for MemoryStore {
             response: outcome.message(),
             payload,
         });
-        Ok(Applied::Recorded { event_id: id, outcome })
+        Ok(Applied::Recorded {
+            event_id: id,
+            outcome,
+        })
     }
 
     async fn find_job(&self, job: JobId) -> Result<Option<JobRow>, StoreError> {
@@ -146,12 +163,23 @@ impl JobStore for MemoryStore {
 }
 
 impl EventLog for MemoryStore {
-    async fn events_for_entity(&self, entity: EntityId, limit: usize) -> Result<Vec<EventSummary>, StoreError> {
+    async fn events_for_entity(
+        &self,
+        entity: EntityId,
+        limit: usize,
+    ) -> Result<Vec<EventSummary>, StoreError> {
         let state = self.state()?;
-        let mine: Vec<&StoredEvent> =
-            state.events.iter().filter(|event| event.summary.entity_id == Some(entity)).collect();
+        let mine: Vec<&StoredEvent> = state
+            .events
+            .iter()
+            .filter(|event| event.summary.entity_id == Some(entity))
+            .collect();
         let skip = mine.len().saturating_sub(limit);
-        Ok(mine.into_iter().skip(skip).map(|event| event.summary.clone()).collect())
+        Ok(mine
+            .into_iter()
+            .skip(skip)
+            .map(|event| event.summary.clone())
+            .collect())
     }
 
     async fn entity_of_installation_events(
@@ -183,6 +211,8 @@ impl EventLog for MemoryStore {
     async fn event_payload(&self, event: EventId) -> Result<Option<serde_json::Value>, StoreError> {
         let state = self.state()?;
         let index = usize::try_from(event.0 - 1).ok();
-        Ok(index.and_then(|i| state.events.get(i)).map(|stored| stored.payload.clone()))
+        Ok(index
+            .and_then(|i| state.events.get(i))
+            .map(|stored| stored.payload.clone()))
     }
 }

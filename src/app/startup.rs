@@ -46,7 +46,10 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).field("store", &self.store).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
     }
 }
 
@@ -56,12 +59,16 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let options = pg_options(settings)?;
         if settings.database.migrate_on_start {
-            let applied =
-                migrate(&options, Direction::Up).await.map_err(|e| anyhow::anyhow!(e)).context("migrations failed")?;
+            let applied = migrate(&options, Direction::Up)
+                .await
+                .map_err(|e| anyhow::anyhow!(e))
+                .context("migrations failed")?;
             tracing::info!(applied = ?applied, schema = %options.schema, "migrations up to date");
         }
-        let router =
-            settings.routing.router(settings.environment.deployment()).map_err(|e| anyhow::anyhow!(e.join("; ")))?;
+        let router = settings
+            .routing
+            .router(settings.environment.deployment())
+            .map_err(|e| anyhow::anyhow!(e.join("; ")))?;
         let (store, notifier) = PgStore::connect(&options)?;
         let state = web::Data::new(HttpState {
             service: WebhookService::new(store.clone(), router),
@@ -74,23 +81,38 @@ impl Application {
             metrics: Some(metrics_handle()),
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
-            .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
+            .with_context(|| {
+                format!(
+                    "cannot listen on {}:{}",
+                    settings.server.host, settings.server.port
+                )
+            })?;
         let port = listener.local_addr()?.port();
         let workers = match settings.server.workers {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
             n => n,
         };
-        let server = HttpServer::new(move || App::new().app_data(state.clone()).configure(routes::<PgStore>))
-            .workers(workers)
-            .shutdown_timeout(settings.shutdown_timeout().as_secs().max(1))
-            .listen(listener)?
-            .run();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .configure(routes::<PgStore>)
+        })
+        .workers(workers)
+        .shutdown_timeout(settings.shutdown_timeout().as_secs().max(1))
+        .listen(listener)?
+        .run();
         if settings.webhook.secrets.is_empty() {
             tracing::warn!("no webhook secret configured: POST / answers 404 until one is set");
         }
         tracing::info!(port, schema = %options.schema, environment = settings.environment.as_str(), "ghfe listening");
         let upkeep = tokio::spawn(upkeep(store.clone()));
-        Ok(Self { server, port, store, notifier, upkeep })
+        Ok(Self {
+            server,
+            port,
+            store,
+            notifier,
+            upkeep,
+        })
     }
 
     /// The port actually bound.
@@ -106,12 +128,21 @@ impl Application {
     /// Serves until stopped (SIGINT/SIGTERM or [`ServerHandle::stop`]),
     /// drains in-flight requests, then flushes the last scheduler wake-up.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self { server, store, notifier, upkeep, .. } = self;
+        let Self {
+            server,
+            store,
+            notifier,
+            upkeep,
+            ..
+        } = self;
         let result = server.await;
         upkeep.abort();
         drop(upkeep.await);
         drop(store);
-        if tokio::time::timeout(Duration::from_secs(2), notifier).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(2), notifier)
+            .await
+            .is_err()
+        {
             tracing::warn!("scheduler notifier did not finish in time");
         }
         tracing::info!("ghfe stopped");
@@ -124,9 +155,10 @@ async fn upkeep(store: PgStore) {
     let handle = metrics_handle();
     loop {
         let (open, idle, max) = store.pool_status();
-        metrics::gauge!("ghfe_db_pool_connections", "state" => "open").set(open as f64);
-        metrics::gauge!("ghfe_db_pool_connections", "state" => "idle").set(idle as f64);
-        metrics::gauge!("ghfe_db_pool_max_connections").set(max as f64);
+        let gauge = |count: usize| f64::from(u32::try_from(count).unwrap_or(u32::MAX));
+        metrics::gauge!("ghfe_db_pool_connections", "state" => "open").set(gauge(open));
+        metrics::gauge!("ghfe_db_pool_connections", "state" => "idle").set(gauge(idle));
+        metrics::gauge!("ghfe_db_pool_max_connections").set(gauge(max));
         handle.run_upkeep();
         tokio::time::sleep(UPKEEP_INTERVAL).await;
     }

@@ -8,7 +8,10 @@ use crate::ports::{EventLog, EventSummary, JobStore, StoreError};
 pub const MAX_TRACE_EVENTS: usize = 1000;
 
 /// The events of `entity`.
-pub async fn entity_events<S: EventLog>(store: &S, entity: EntityId) -> Result<Vec<EventSummary>, StoreError> {
+pub async fn entity_events<S: EventLog>(
+    store: &S,
+    entity: EntityId,
+) -> Result<Vec<EventSummary>, StoreError> {
     store.events_for_entity(entity, MAX_TRACE_EVENTS).await
 }
 
@@ -24,11 +27,17 @@ pub async fn installation_entity<S: EventLog>(
 }
 
 /// The entity of `job`, via `jobs.entity_id`.
-pub async fn job_entity<S: JobStore>(store: &S, job: JobId) -> Result<Option<EntityId>, StoreError> {
+pub async fn job_entity<S: JobStore>(
+    store: &S,
+    job: JobId,
+) -> Result<Option<EntityId>, StoreError> {
     Ok(store.find_job(job).await?.map(|row| row.entity.id))
 }
 
 /// The stored payload of one event.
-pub async fn payload<S: EventLog>(store: &S, event: EventId) -> Result<Option<serde_json::Value>, StoreError> {
+pub async fn payload<S: EventLog>(
+    store: &S,
+    event: EventId,
+) -> Result<Option<serde_json::Value>, StoreError> {
     store.event_payload(event).await
 }

@@ -71,7 +71,13 @@ impl<S: JobStore> WebhookService<S> {
     }
 
     fn record(&self, delivery: Delivery) -> Result<DeliveryRecord, InvalidDelivery> {
-        let Delivery { event, delivery_id, app_id, context, kind } = delivery;
+        let Delivery {
+            event,
+            delivery_id,
+            app_id,
+            context,
+            kind,
+        } = delivery;
         let mut row = EventRecord {
             event,
             delivery_id,
@@ -90,7 +96,9 @@ impl<S: JobStore> WebhookService<S> {
             DeliveryKind::Installation { action, body } => {
                 row.event = format!("{}.{action}", row.event);
                 row.payload = body;
-                Change::Nothing(Outcome::Logged { event: row.event.clone() })
+                Change::Nothing(Outcome::Logged {
+                    event: row.event.clone(),
+                })
             }
             DeliveryKind::WorkflowRun { action, run, body } => {
                 row.event = format!("workflow_run.{action}");
@@ -108,7 +116,11 @@ impl<S: JobStore> WebhookService<S> {
 
     /// SPEC §1.3 steps 3–5 (step 1 is the payload reader's, step 2 the
     /// staging proxy's).
-    fn job_change(&self, row: &mut EventRecord, job: JobDelivery) -> Result<Change, InvalidDelivery> {
+    fn job_change(
+        &self,
+        row: &mut EventRecord,
+        job: JobDelivery,
+    ) -> Result<Change, InvalidDelivery> {
         row.event = format!("workflow_job.{}", job.action);
         row.job_id = Some(job.job_id);
         row.installation_id = job.installation_id;
@@ -119,7 +131,10 @@ impl<S: JobStore> WebhookService<S> {
             row.payload = trimmed(job.document);
             return Ok(Change::Nothing(Outcome::IgnoredAction(job.action)));
         };
-        let placement = match self.router.route(job.owner.id, &job.repo_full_name, &job.labels) {
+        let placement = match self
+            .router
+            .route(job.owner.id, &job.repo_full_name, &job.labels)
+        {
             Route::Placed(placement) => placement,
             Route::Unrouted { .. } => {
                 row.payload = json!({

@@ -73,7 +73,7 @@ pub enum Command {
 }
 
 /// Runs `command` with `settings`.
-pub fn run(command: Command, settings: Settings) -> ExitCode {
+pub fn run(command: Command, settings: &Settings) -> ExitCode {
     let needs_database = matches!(command, Command::Serve | Command::Migrate { .. });
     if needs_database && settings.database.url.is_none() {
         eprintln!("ghfe: invalid configuration:\n  - database.url is not set (POSTGRES_URL or GHFE__DATABASE__URL)");
@@ -81,8 +81,8 @@ pub fn run(command: Command, settings: Settings) -> ExitCode {
     }
     match command {
         Command::Serve => {
-            telemetry::init(&settings);
-            report(actix_web::rt::System::new().block_on(serve(&settings)))
+            telemetry::init(settings);
+            report(actix_web::rt::System::new().block_on(serve(settings)))
         }
         Command::Migrate { revert, revert_all } => {
             let direction = match (revert, revert_all) {
@@ -90,16 +90,32 @@ pub fn run(command: Command, settings: Settings) -> ExitCode {
                 (_, true) => Direction::RevertAll,
                 _ => Direction::Up,
             };
-            report(runtime().and_then(|rt| rt.block_on(run_migrations(&settings, direction))))
+            report(runtime().and_then(|rt| rt.block_on(run_migrations(settings, direction))))
         }
         Command::CheckConfig => {
             println!("{}", settings.masked_json());
             ExitCode::SUCCESS
         }
-        Command::Routes { owner_id, repo, labels } => routes::print(&settings, owner_id, &repo, &labels),
-        Command::Send { payload, event, url, delivery, app_id } => {
-            let request = send::Request { payload, event, url, delivery, app_id };
-            match runtime().and_then(|rt| rt.block_on(send::send(&settings, request))) {
+        Command::Routes {
+            owner_id,
+            repo,
+            labels,
+        } => routes::print(settings, owner_id, &repo, &labels),
+        Command::Send {
+            payload,
+            event,
+            url,
+            delivery,
+            app_id,
+        } => {
+            let request = send::Request {
+                payload,
+                event,
+                url,
+                delivery,
+                app_id,
+            };
+            match runtime().and_then(|rt| rt.block_on(send::send(settings, request))) {
                 Ok(code) => code,
                 Err(error) => report(Err(error)),
             }
@@ -115,8 +131,14 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
 
 async fn run_migrations(settings: &Settings, direction: Direction) -> anyhow::Result<()> {
     let options = pg_options(settings)?;
-    let versions = migrate(&options, direction).await.map_err(|e| anyhow::anyhow!(e))?;
-    let verb = if direction == Direction::Up { "applied" } else { "reverted" };
+    let versions = migrate(&options, direction)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let verb = if direction == Direction::Up {
+        "applied"
+    } else {
+        "reverted"
+    };
     if versions.is_empty() {
         println!("schema {}: up to date, nothing {verb}", options.schema);
     }
@@ -127,7 +149,9 @@ async fn run_migrations(settings: &Settings, direction: Direction) -> anyhow::Re
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn report(result: anyhow::Result<()>) -> ExitCode {

@@ -23,7 +23,9 @@ pub fn print(settings: &Settings, owner_id: i64, repo: &str, labels: &[String]) 
             );
             ExitCode::SUCCESS
         }
-        Route::Unrouted { confined_to: Some(scope) } => {
+        Route::Unrouted {
+            confined_to: Some(scope),
+        } => {
             println!("not routed: inside exclusive scope {scope:?}, and none of its rules matches these labels");
             ExitCode::FAILURE
         }

@@ -22,16 +22,24 @@ pub struct Request {
 
 /// Posts the payload; exits 0 on a 2xx answer, 1 otherwise.
 pub async fn send(settings: &Settings, request: Request) -> anyhow::Result<ExitCode> {
-    let body = std::fs::read(&request.payload).with_context(|| format!("cannot read {}", request.payload.display()))?;
-    let secret = settings
-        .webhook
-        .secrets
-        .first()
-        .context("no webhook secret configured (GHAPP_WEBHOOK_SECRET or GHFE__WEBHOOK__SECRETS)")?;
-    let url = request.url.unwrap_or_else(|| format!("http://127.0.0.1:{}/", settings.server.port));
-    let delivery = request.delivery.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let body = std::fs::read(&request.payload)
+        .with_context(|| format!("cannot read {}", request.payload.display()))?;
+    let secret =
+        settings.webhook.secrets.first().context(
+            "no webhook secret configured (GHAPP_WEBHOOK_SECRET or GHFE__WEBHOOK__SECRETS)",
+        )?;
+    let url = request
+        .url
+        .unwrap_or_else(|| format!("http://127.0.0.1:{}/", settings.server.port));
+    let delivery = request
+        .delivery
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let apps = &settings.github.apps;
-    let app_id = request.app_id.or(apps.org.id).or(apps.personal.id).unwrap_or(1);
+    let app_id = request
+        .app_id
+        .or(apps.org.id)
+        .or(apps.personal.id)
+        .unwrap_or(1);
     let response = reqwest::Client::new()
         .post(&url)
         .header("Content-Type", "application/json")
@@ -47,5 +55,9 @@ pub async fn send(settings: &Settings, request: Request) -> anyhow::Result<ExitC
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
     println!("delivery {delivery} ({}) → {status}: {text}", request.event);
-    Ok(if status.is_success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if status.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

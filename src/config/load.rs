@@ -19,8 +19,14 @@ const LEGACY: [(&str, &str); 8] = [
     ("STAGING_URL", "GHFE__STAGING__URL"),
     ("PROD_URL", "GHFE__STAGING__PROD_URL"),
     ("TRACE_API_SECRET", "GHFE__TRACE__SECRET"),
-    ("GHAPP_ORG_PRIVATE_KEY", "GHFE__GITHUB__APPS__ORG__PRIVATE_KEY"),
-    ("GHAPP_PERSONAL_PRIVATE_KEY", "GHFE__GITHUB__APPS__PERSONAL__PRIVATE_KEY"),
+    (
+        "GHAPP_ORG_PRIVATE_KEY",
+        "GHFE__GITHUB__APPS__ORG__PRIVATE_KEY",
+    ),
+    (
+        "GHAPP_PERSONAL_PRIVATE_KEY",
+        "GHFE__GITHUB__APPS__PERSONAL__PRIVATE_KEY",
+    ),
     ("LOGLEVEL", "GHFE__LOG__LEVEL"),
     ("PORT", "GHFE__SERVER__PORT"),
 ];
@@ -47,11 +53,17 @@ pub fn load_from_process() -> Result<Settings, ConfigErrors> {
 }
 
 /// Loads and validates the settings that `vars` (an environment) selects.
+#[allow(clippy::implicit_hasher)]
 pub fn load(vars: &HashMap<String, String>) -> Result<Settings, ConfigErrors> {
     let environment = environment(vars)?;
-    let dir = vars.get("GHFE_CONFIG_DIR").map_or_else(|| PathBuf::from("config"), PathBuf::from);
+    let dir = vars
+        .get("GHFE_CONFIG_DIR")
+        .map_or_else(|| PathBuf::from("config"), PathBuf::from);
     if vars.contains_key("GHFE_CONFIG_DIR") && !dir.is_dir() {
-        return Err(ConfigErrors(vec![format!("GHFE_CONFIG_DIR {} is not a directory", dir.display())]));
+        return Err(ConfigErrors(vec![format!(
+            "GHFE_CONFIG_DIR {} is not a directory",
+            dir.display()
+        )]));
     }
 
     let mut builder = Config::builder()
@@ -61,12 +73,17 @@ pub fn load(vars: &HashMap<String, String>) -> Result<Settings, ConfigErrors> {
         .add_source(ghfe_variables(legacy_variables(vars)))
         .add_source(ghfe_variables(vars.clone()));
     if let Some(secrets) = webhook_secrets(vars) {
-        builder = builder.set_override("webhook.secrets", secrets).map_err(one)?;
+        builder = builder
+            .set_override("webhook.secrets", secrets)
+            .map_err(one)?;
     }
-    let mut settings: Settings = builder.build().and_then(Config::try_deserialize).map_err(one)?;
+    let mut settings: Settings = builder
+        .build()
+        .and_then(Config::try_deserialize)
+        .map_err(one)?;
     settings.environment = environment;
     if settings.log.level.is_empty() {
-        settings.log.level = "info".to_owned();
+        "info".clone_into(&mut settings.log.level);
     }
     let problems = validate(&settings);
     if problems.is_empty() {
@@ -76,6 +93,7 @@ pub fn load(vars: &HashMap<String, String>) -> Result<Settings, ConfigErrors> {
     }
 }
 
+#[allow(clippy::needless_pass_by_value)] // the shape `map_err` hands over
 fn one(error: config::ConfigError) -> ConfigErrors {
     ConfigErrors(vec![error.to_string()])
 }
@@ -100,7 +118,10 @@ fn environment(vars: &HashMap<String, String>) -> Result<Environment, ConfigErro
 /// A `GHFE__SECTION__KEY` source over `vars` (lists are handled apart).
 fn ghfe_variables(mut vars: HashMap<String, String>) -> config::Environment {
     vars.remove("GHFE__WEBHOOK__SECRETS");
-    config::Environment::with_prefix("GHFE").prefix_separator("__").separator("__").source(Some(vars))
+    config::Environment::with_prefix("GHFE")
+        .prefix_separator("__")
+        .separator("__")
+        .source(Some(vars))
 }
 
 fn legacy_variables(vars: &HashMap<String, String>) -> HashMap<String, String> {
@@ -108,7 +129,11 @@ fn legacy_variables(vars: &HashMap<String, String>) -> HashMap<String, String> {
         .iter()
         .filter_map(|(old, new)| {
             let value = vars.get(*old)?;
-            let value = if *old == "LOGLEVEL" { value.to_lowercase() } else { value.clone() };
+            let value = if *old == "LOGLEVEL" {
+                value.to_lowercase()
+            } else {
+                value.clone()
+            };
             Some(((*new).to_owned(), value))
         })
         .collect()
@@ -117,6 +142,13 @@ fn legacy_variables(vars: &HashMap<String, String>) -> HashMap<String, String> {
 /// `GHFE__WEBHOOK__SECRETS`, else `GHAPP_WEBHOOK_SECRET`: comma-separated,
 /// empty entries ignored.
 fn webhook_secrets(vars: &HashMap<String, String>) -> Option<Vec<String>> {
-    let list = vars.get("GHFE__WEBHOOK__SECRETS").or_else(|| vars.get("GHAPP_WEBHOOK_SECRET"))?;
-    Some(list.split(',').filter(|secret| !secret.is_empty()).map(str::to_owned).collect())
+    let list = vars
+        .get("GHFE__WEBHOOK__SECRETS")
+        .or_else(|| vars.get("GHAPP_WEBHOOK_SECRET"))?;
+    Some(
+        list.split(',')
+            .filter(|secret| !secret.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    )
 }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::deployment::Deployment;
 
 pub use load::{load, load_from_process, ConfigErrors};
-pub use routing::{RoutingSettings, RuleSettings, ScopeSettings};
+pub use routing::{MatchModeSetting, RoutingSettings, RuleSettings, ScopeSettings};
 
 /// Which configuration layer and behaviour applies (`GHFE_ENV`, or `PROD`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -130,7 +130,10 @@ impl AppsSettings {
     /// The configured app ids; when any is set, deliveries for other apps
     /// are refused (SPEC §1.1 check 6).
     pub fn ids(&self) -> Vec<i64> {
-        [self.org.id, self.personal.id].into_iter().flatten().collect()
+        [self.org.id, self.personal.id]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 }
 
@@ -180,7 +183,10 @@ pub enum LogFormat {
 impl Settings {
     /// The schema of this deployment.
     pub fn schema(&self) -> String {
-        self.database.schema.clone().unwrap_or_else(|| self.environment.deployment().default_schema().to_owned())
+        self.database
+            .schema
+            .clone()
+            .unwrap_or_else(|| self.environment.deployment().default_schema().to_owned())
     }
 
     /// Whether logs are JSON lines.

@@ -89,7 +89,10 @@ impl RoutingSettings {
                 },
             })
             .collect();
-        let weights = self.priority_weights.iter().map(|(label, weight)| (label.clone(), *weight));
+        let weights = self
+            .priority_weights
+            .iter()
+            .map(|(label, weight)| (label.clone(), *weight));
         Router::new(scopes, rules, weights, deployment)
             .map_err(|errors| errors.iter().map(ToString::to_string).collect())
     }

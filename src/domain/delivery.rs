@@ -41,13 +41,24 @@ pub struct Delivery {
 /// The event-specific part of a delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeliveryKind {
-    Ping { body: String },
+    Ping {
+        body: String,
+    },
     /// `installation`, `installation_repositories`, `installation_target`.
-    Installation { action: String, body: String },
+    Installation {
+        action: String,
+        body: String,
+    },
     WorkflowJob(Box<JobDelivery>),
-    WorkflowRun { action: String, run: RunReport, body: String },
+    WorkflowRun {
+        action: String,
+        run: RunReport,
+        body: String,
+    },
     /// Any other event: recorded and ignored.
-    Other { body: String },
+    Other {
+        body: String,
+    },
 }
 
 /// A `workflow_job` delivery before routing.

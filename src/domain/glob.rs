@@ -11,7 +11,9 @@ pub struct RepoGlob {
 impl RepoGlob {
     /// Compiles `pattern`; every string is a valid pattern.
     pub fn new(pattern: &str) -> Self {
-        Self { pattern: pattern.to_lowercase().chars().collect() }
+        Self {
+            pattern: pattern.to_lowercase().chars().collect(),
+        }
     }
 
     /// The pattern as written (lower-cased).
@@ -60,8 +62,16 @@ mod tests {
             ("ggml-org/*", "GGML-Org/whisper.cpp", true),
             ("ggml-org/*", "ggml-org2/llama.cpp", false),
             ("ggml-org/*", "other/ggml-org/x", false),
-            ("riseproject-dev/llama.cpp", "riseproject-dev/llama.cpp", true),
-            ("riseproject-dev/llama.cpp", "riseproject-dev/llama.cpp-validation", false),
+            (
+                "riseproject-dev/llama.cpp",
+                "riseproject-dev/llama.cpp",
+                true,
+            ),
+            (
+                "riseproject-dev/llama.cpp",
+                "riseproject-dev/llama.cpp-validation",
+                false,
+            ),
             ("*/llama.cpp", "anyone/llama.cpp", true),
             ("a/b?c", "a/bxc", true),
             ("a/b?c", "a/bc", false),
@@ -71,7 +81,11 @@ mod tests {
             ("", "a", false),
         ];
         for (pattern, name, expected) in cases {
-            assert_eq!(RepoGlob::new(pattern).matches(name), expected, "{pattern} vs {name}");
+            assert_eq!(
+                RepoGlob::new(pattern).matches(name),
+                expected,
+                "{pattern} vs {name}"
+            );
         }
     }
 }

@@ -91,7 +91,12 @@ pub struct JobDecision {
 /// A store executing `Insert` must apply it with "insert unless present";
 /// when a concurrent delivery inserted the row first, it decides again with
 /// the status it now finds.
-pub fn decide(job: JobId, action: JobAction, current: Option<JobStatus>, insertable: bool) -> JobDecision {
+pub fn decide(
+    job: JobId,
+    action: JobAction,
+    current: Option<JobStatus>,
+    insertable: bool,
+) -> JobDecision {
     use JobStatus::{Completed, Failed, Pending, Running};
     let (effect, outcome) = match (action, current) {
         (JobAction::Queued, None) => (JobEffect::Insert(Pending), Outcome::JobStored(job)),
@@ -100,7 +105,9 @@ pub fn decide(job: JobId, action: JobAction, current: Option<JobStatus>, inserta
             JobEffect::MarkRunning,
             Outcome::JobMarkedRunning { job, was: Pending },
         ),
-        (JobAction::InProgress, Some(was)) => (JobEffect::Nothing, Outcome::JobMarkedRunning { job, was }),
+        (JobAction::InProgress, Some(was)) => {
+            (JobEffect::Nothing, Outcome::JobMarkedRunning { job, was })
+        }
         (JobAction::Completed, Some(was @ (Pending | Running))) => {
             (JobEffect::MarkCompleted, Outcome::JobCompleted { job, was })
         }
@@ -108,8 +115,15 @@ pub fn decide(job: JobId, action: JobAction, current: Option<JobStatus>, inserta
             (JobEffect::Nothing, Outcome::JobCompleted { job, was })
         }
         (JobAction::InProgress | JobAction::Completed, None) if insertable => {
-            let status = if action == JobAction::InProgress { Running } else { Completed };
-            (JobEffect::Insert(status), Outcome::JobStoredOutOfOrder { job, status })
+            let status = if action == JobAction::InProgress {
+                Running
+            } else {
+                Completed
+            };
+            (
+                JobEffect::Insert(status),
+                Outcome::JobStoredOutOfOrder { job, status },
+            )
         }
         (JobAction::InProgress | JobAction::Completed, None) => {
             (JobEffect::Nothing, Outcome::JobNotFound(job))
@@ -253,37 +267,98 @@ mod tests {
 
     /// Every (action, current status, insertable) triple of SPEC §1.3.
     #[test]
+    #[allow(clippy::too_many_lines)] // one row per triple
     fn every_action_and_state_pair_follows_the_spec_table() {
         use JobEffect::{Insert, MarkCompleted, MarkRunning, Nothing};
         let running = |was| Outcome::JobMarkedRunning { job: J, was };
         let completed = |was| Outcome::JobCompleted { job: J, was };
         let table: Vec<(JobAction, Option<JobStatus>, bool, JobEffect, Outcome)> = vec![
             (Queued, None, true, Insert(Pending), Outcome::JobStored(J)),
-            (Queued, Some(Pending), true, Nothing, Outcome::JobAlreadyExists(J)),
-            (Queued, Some(Running), true, Nothing, Outcome::JobAlreadyExists(J)),
-            (Queued, Some(Completed), true, Nothing, Outcome::JobAlreadyExists(J)),
-            (Queued, Some(Failed), true, Nothing, Outcome::JobAlreadyExists(J)),
-            (InProgress, Some(Pending), true, MarkRunning, running(Pending)),
+            (
+                Queued,
+                Some(Pending),
+                true,
+                Nothing,
+                Outcome::JobAlreadyExists(J),
+            ),
+            (
+                Queued,
+                Some(Running),
+                true,
+                Nothing,
+                Outcome::JobAlreadyExists(J),
+            ),
+            (
+                Queued,
+                Some(Completed),
+                true,
+                Nothing,
+                Outcome::JobAlreadyExists(J),
+            ),
+            (
+                Queued,
+                Some(Failed),
+                true,
+                Nothing,
+                Outcome::JobAlreadyExists(J),
+            ),
+            (
+                InProgress,
+                Some(Pending),
+                true,
+                MarkRunning,
+                running(Pending),
+            ),
             (InProgress, Some(Running), true, Nothing, running(Running)),
-            (InProgress, Some(Completed), true, Nothing, running(Completed)),
+            (
+                InProgress,
+                Some(Completed),
+                true,
+                Nothing,
+                running(Completed),
+            ),
             (InProgress, Some(Failed), true, Nothing, running(Failed)),
-            (Complete, Some(Pending), true, MarkCompleted, completed(Pending)),
-            (Complete, Some(Running), true, MarkCompleted, completed(Running)),
-            (Complete, Some(Completed), true, Nothing, completed(Completed)),
+            (
+                Complete,
+                Some(Pending),
+                true,
+                MarkCompleted,
+                completed(Pending),
+            ),
+            (
+                Complete,
+                Some(Running),
+                true,
+                MarkCompleted,
+                completed(Running),
+            ),
+            (
+                Complete,
+                Some(Completed),
+                true,
+                Nothing,
+                completed(Completed),
+            ),
             (Complete, Some(Failed), true, Nothing, completed(Failed)),
             (
                 InProgress,
                 None,
                 true,
                 Insert(Running),
-                Outcome::JobStoredOutOfOrder { job: J, status: Running },
+                Outcome::JobStoredOutOfOrder {
+                    job: J,
+                    status: Running,
+                },
             ),
             (
                 Complete,
                 None,
                 true,
                 Insert(Completed),
-                Outcome::JobStoredOutOfOrder { job: J, status: Completed },
+                Outcome::JobStoredOutOfOrder {
+                    job: J,
+                    status: Completed,
+                },
             ),
             (InProgress, None, false, Nothing, Outcome::JobNotFound(J)),
             (Complete, None, false, Nothing, Outcome::JobNotFound(J)),
@@ -302,7 +377,10 @@ mod tests {
     fn insertability_does_not_matter_once_the_job_is_known() {
         for action in [Queued, InProgress, Complete] {
             for status in JobStatus::ALL {
-                assert_eq!(decide(J, action, Some(status), true), decide(J, action, Some(status), false));
+                assert_eq!(
+                    decide(J, action, Some(status), true),
+                    decide(J, action, Some(status), false)
+                );
             }
         }
     }
@@ -324,7 +402,10 @@ mod tests {
                     JobEffect::MarkCompleted => Completed,
                     JobEffect::Insert(_) => panic!("insert over an existing row"),
                 };
-                assert!(rank(after) >= rank(status), "{action:?} moved {status:?} back to {after:?}");
+                assert!(
+                    rank(after) >= rank(status),
+                    "{action:?} moved {status:?} back to {after:?}"
+                );
             }
         }
     }
@@ -352,11 +433,20 @@ mod tests {
         JobReport {
             job_id: J,
             action,
-            entity: Entity { kind: "Organization".into(), id: crate::domain::ids::EntityId(5), name: "org".into() },
+            entity: Entity {
+                kind: "Organization".into(),
+                id: crate::domain::ids::EntityId(5),
+                name: "org".into(),
+            },
             repo_full_name: "org/repo".into(),
             installation_id: Some(InstallationId(9)),
             labels: ["ubuntu-24.04-riscv"].into_iter().collect(),
-            placement: Placement { rule: "default".into(), pool: "pool".into(), image: "img-staging".into(), priority: 3 },
+            placement: Placement {
+                rule: "default".into(),
+                pool: "pool".into(),
+                image: "img-staging".into(),
+                priority: 3,
+            },
             html_url: Some("https://github.com/org/repo/runs/42".into()),
             name: Some("build".into()),
             run_id: Some(RunId(7)),
@@ -371,8 +461,19 @@ mod tests {
     #[test]
     fn a_pending_row_has_no_pod_start_or_conclusion() {
         let row = report(Queued).new_row(Pending).unwrap();
-        assert_eq!((row.k8s_pod, row.job_started_at, row.job_conclusion, row.job_completed_at), (None, None, None, None));
-        assert_eq!((row.k8s_pool.as_str(), row.k8s_image.as_str(), row.priority), ("pool", "img-staging", 3));
+        assert_eq!(
+            (
+                row.k8s_pod,
+                row.job_started_at,
+                row.job_conclusion,
+                row.job_completed_at
+            ),
+            (None, None, None, None)
+        );
+        assert_eq!(
+            (row.k8s_pool.as_str(), row.k8s_image.as_str(), row.priority),
+            ("pool", "img-staging", 3)
+        );
         assert!(row.job_created_at.is_some());
     }
 

@@ -31,7 +31,12 @@ impl LabelSet {
 
 impl<S: AsRef<str>> FromIterator<S> for LabelSet {
     fn from_iter<I: IntoIterator<Item = S>>(labels: I) -> Self {
-        Self(labels.into_iter().map(|label| label.as_ref().to_lowercase()).collect())
+        Self(
+            labels
+                .into_iter()
+                .map(|label| label.as_ref().to_lowercase())
+                .collect(),
+        )
     }
 }
 
@@ -41,10 +46,15 @@ mod tests {
 
     #[test]
     fn case_order_and_duplicates_do_not_matter() {
-        let a: LabelSet = ["Self-Hosted", "ubuntu-24.04-riscv", "self-hosted"].into_iter().collect();
+        let a: LabelSet = ["Self-Hosted", "ubuntu-24.04-riscv", "self-hosted"]
+            .into_iter()
+            .collect();
         let b: LabelSet = ["UBUNTU-24.04-RISCV", "self-hosted"].into_iter().collect();
         assert_eq!(a, b);
-        assert_eq!(a.iter().collect::<Vec<_>>(), ["self-hosted", "ubuntu-24.04-riscv"]);
+        assert_eq!(
+            a.iter().collect::<Vec<_>>(),
+            ["self-hosted", "ubuntu-24.04-riscv"]
+        );
     }
 
     #[test]

@@ -68,7 +68,9 @@ impl Outcome {
             Self::JobMarkedRunning { job, was } => {
                 format!("Job {job} marked running (was {}).", was.as_str())
             }
-            Self::JobCompleted { job, was } => format!("Job {job} completed (was {}).", was.as_str()),
+            Self::JobCompleted { job, was } => {
+                format!("Job {job} completed (was {}).", was.as_str())
+            }
             Self::JobStoredOutOfOrder { job, status } => {
                 format!("Job {job} stored as {}.", status.as_str())
             }
@@ -100,36 +102,67 @@ mod tests {
         let cases = [
             (Outcome::Pong, "ok", "pong"),
             (
-                Outcome::Logged { event: "installation.created".into() },
+                Outcome::Logged {
+                    event: "installation.created".into(),
+                },
                 "ok",
                 "installation.created logged",
             ),
-            (Outcome::RunRecorded(RunId(9)), "run_recorded", "Run 9 recorded."),
-            (Outcome::IgnoredEvent("push".into()), "ignored_event", "Ignoring push event"),
-            (Outcome::IgnoredAction("waiting".into()), "ignored_action", "Ignoring action: waiting"),
+            (
+                Outcome::RunRecorded(RunId(9)),
+                "run_recorded",
+                "Run 9 recorded.",
+            ),
+            (
+                Outcome::IgnoredEvent("push".into()),
+                "ignored_event",
+                "Ignoring push event",
+            ),
+            (
+                Outcome::IgnoredAction("waiting".into()),
+                "ignored_action",
+                "Ignoring action: waiting",
+            ),
             (
                 Outcome::IgnoredNoLabel,
                 "ignored_no_label",
                 "Ignoring job: missing required platform label",
             ),
             (Outcome::JobStored(job), "job_stored", "Job 7 stored."),
-            (Outcome::JobAlreadyExists(job), "job_already_exists", "Job 7 already exists."),
             (
-                Outcome::JobMarkedRunning { job, was: JobStatus::Pending },
+                Outcome::JobAlreadyExists(job),
+                "job_already_exists",
+                "Job 7 already exists.",
+            ),
+            (
+                Outcome::JobMarkedRunning {
+                    job,
+                    was: JobStatus::Pending,
+                },
                 "job_marked_running",
                 "Job 7 marked running (was pending).",
             ),
             (
-                Outcome::JobCompleted { job, was: JobStatus::Failed },
+                Outcome::JobCompleted {
+                    job,
+                    was: JobStatus::Failed,
+                },
                 "job_marked_completed",
                 "Job 7 completed (was failed).",
             ),
             (
-                Outcome::JobStoredOutOfOrder { job, status: JobStatus::Running },
+                Outcome::JobStoredOutOfOrder {
+                    job,
+                    status: JobStatus::Running,
+                },
                 "job_stored_out_of_order",
                 "Job 7 stored as running.",
             ),
-            (Outcome::JobNotFound(job), "job_not_found", "Job 7 not found."),
+            (
+                Outcome::JobNotFound(job),
+                "job_not_found",
+                "Job 7 not found.",
+            ),
         ];
         for (outcome, code, text) in cases {
             assert_eq!(outcome.code(), code, "{outcome:?}");

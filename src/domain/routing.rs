@@ -74,7 +74,9 @@ pub enum Route {
     Placed(Placement),
     /// No rule matched; `confined_to` names the exclusive scope that kept
     /// later rules from applying, if one did.
-    Unrouted { confined_to: Option<String> },
+    Unrouted {
+        confined_to: Option<String>,
+    },
 }
 
 /// A configuration mistake found while building a [`Router`].
@@ -94,7 +96,9 @@ impl fmt::Display for RouterError {
                 write!(f, "routing rule {rule:?} names unknown scope {scope:?}")
             }
             Self::EmptyLabels { rule } => write!(f, "routing rule {rule:?} has no labels"),
-            Self::EmptyField { rule, field } => write!(f, "routing rule {rule:?} has an empty {field}"),
+            Self::EmptyField { rule, field } => {
+                write!(f, "routing rule {rule:?} has an empty {field}")
+            }
             Self::DuplicateRule(name) => write!(f, "routing rule name {name:?} is used twice"),
             Self::DuplicateScope(name) => write!(f, "routing scope name {name:?} is used twice"),
         }
@@ -126,17 +130,22 @@ impl Router {
                 errors.push(RouterError::DuplicateScope(scope.name.clone()));
             }
         }
-        let mut compiled = Vec::with_capacity(rules.len());
-        for (i, rule) in rules.iter().enumerate() {
-            if rules[..i].iter().any(|other| other.name == rule.name) {
+        let mut compiled: Vec<(Rule, Option<usize>)> = Vec::with_capacity(rules.len());
+        for rule in rules {
+            if compiled.iter().any(|(other, _)| other.name == rule.name) {
                 errors.push(RouterError::DuplicateRule(rule.name.clone()));
             }
             if rule.labels.is_empty() {
-                errors.push(RouterError::EmptyLabels { rule: rule.name.clone() });
+                errors.push(RouterError::EmptyLabels {
+                    rule: rule.name.clone(),
+                });
             }
             for (field, value) in [("pool", &rule.pool), ("image", &rule.image)] {
                 if value.trim().is_empty() {
-                    errors.push(RouterError::EmptyField { rule: rule.name.clone(), field });
+                    errors.push(RouterError::EmptyField {
+                        rule: rule.name.clone(),
+                        field,
+                    });
                 }
             }
             let scope_index = match &rule.scope {
@@ -144,18 +153,29 @@ impl Router {
                 Some(name) => {
                     let found = scopes.iter().position(|scope| &scope.name == name);
                     if found.is_none() {
-                        errors.push(RouterError::UnknownScope { rule: rule.name.clone(), scope: name.clone() });
+                        errors.push(RouterError::UnknownScope {
+                            rule: rule.name.clone(),
+                            scope: name.clone(),
+                        });
                     }
                     found
                 }
             };
-            compiled.push((rule.clone(), scope_index));
+            compiled.push((rule, scope_index));
         }
         if !errors.is_empty() {
             return Err(errors);
         }
-        let weights = weights.into_iter().map(|(label, weight)| (label.to_lowercase(), weight)).collect();
-        Ok(Self { scopes, rules: compiled, weights, deployment })
+        let weights = weights
+            .into_iter()
+            .map(|(label, weight)| (label.to_lowercase(), weight))
+            .collect();
+        Ok(Self {
+            scopes,
+            rules: compiled,
+            weights,
+            deployment,
+        })
     }
 
     /// Routes a job of `owner`'s repository `repo` with `labels`.
@@ -181,7 +201,9 @@ impl Router {
                 return Route::Placed(self.placement(rule, labels));
             }
         }
-        Route::Unrouted { confined_to: confined.map(|index| self.scopes[index].name.clone()) }
+        Route::Unrouted {
+            confined_to: confined.map(|index| self.scopes[index].name.clone()),
+        }
     }
 
     fn labels_match(rule: &Rule, labels: &LabelSet) -> bool {
@@ -192,7 +214,10 @@ impl Router {
     }
 
     fn placement(&self, rule: &Rule, labels: &LabelSet) -> Placement {
-        let weight: i32 = labels.iter().filter_map(|label| self.weights.get(label)).sum();
+        let weight: i32 = labels
+            .iter()
+            .filter_map(|label| self.weights.get(label))
+            .sum();
         Placement {
             rule: rule.name.clone(),
             pool: rule.pool.clone(),

@@ -50,7 +50,11 @@ mod tests {
             (None, Some("requested"), true),
         ];
         for (current, new, expected) in cases {
-            assert_eq!(run_advances(current, new), expected, "{current:?} -> {new:?}");
+            assert_eq!(
+                run_advances(current, new),
+                expected,
+                "{current:?} -> {new:?}"
+            );
         }
     }
 }

@@ -5,7 +5,12 @@
 use serde_json::{Map, Value};
 
 /// Objects whose `url` and `*_url` members are dropped.
-const URL_TRIMMED: [&[&str]; 4] = [&["sender"], &["repository"], &["repository", "owner"], &["organization"]];
+const URL_TRIMMED: [&[&str]; 4] = [
+    &["sender"],
+    &["repository"],
+    &["repository", "owner"],
+    &["organization"],
+];
 
 /// Members dropped outright, by path.
 const DROPPED: [(&[&str], &str); 5] = [
@@ -17,7 +22,9 @@ const DROPPED: [(&[&str], &str); 5] = [
 ];
 
 fn object_at<'a>(root: &'a mut Value, path: &[&str]) -> Option<&'a mut Map<String, Value>> {
-    path.iter().try_fold(root, |node, key| node.get_mut(*key))?.as_object_mut()
+    path.iter()
+        .try_fold(root, |node, key| node.get_mut(*key))?
+        .as_object_mut()
 }
 
 /// Trims a `workflow_job` payload in place. `workflow_job.html_url` is kept.

@@ -97,13 +97,19 @@ pub trait JobStore: Send + Sync + 'static {
     /// # Errors
     /// [`StoreError::Unavailable`] when the database cannot be reached or no
     /// connection frees up in time, [`StoreError::Unexpected`] otherwise.
-    fn apply(&self, record: DeliveryRecord) -> impl Future<Output = Result<Applied, StoreError>> + Send;
+    fn apply(
+        &self,
+        record: DeliveryRecord,
+    ) -> impl Future<Output = Result<Applied, StoreError>> + Send;
 
     /// The `jobs` row of `job`, if any.
     ///
     /// # Errors
     /// As for [`JobStore::apply`].
-    fn find_job(&self, job: JobId) -> impl Future<Output = Result<Option<JobRow>, StoreError>> + Send;
+    fn find_job(
+        &self,
+        job: JobId,
+    ) -> impl Future<Output = Result<Option<JobRow>, StoreError>> + Send;
 
     /// Succeeds when the store can serve requests (readiness).
     ///

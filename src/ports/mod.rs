@@ -5,4 +5,6 @@ pub mod event_log;
 pub mod job_store;
 
 pub use event_log::{EventLog, EventSummary};
-pub use job_store::{Applied, Change, DeliveryRecord, EventRecord, JobStore, PriorOutcome, StoreError};
+pub use job_store::{
+    Applied, Change, DeliveryRecord, EventRecord, JobStore, PriorOutcome, StoreError,
+};

@@ -1,2 +1,15 @@
-#[test]
-fn t() {}
+//! The HTTP surface through a real socket against PostgreSQL: every row of
+//! SPEC §1.1, §1.2, §1.3, redeliveries, outages, trace and the CLI.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod checks;
+mod cli;
+mod dispatch;
+mod outage;
+mod probes;
+mod redelivery;
+mod trace;
+mod wake_up;
+mod workflow_job;

@@ -8,7 +8,9 @@ use super::HttpState;
 
 pub async fn render<S>(state: web::Data<HttpState<S>>) -> HttpResponse {
     match &state.metrics {
-        Some(handle) => HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(handle.render()),
+        Some(handle) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4")
+            .body(handle.render()),
         None => text(StatusCode::NOT_FOUND, "Not Found"),
     }
 }

@@ -49,9 +49,14 @@ pub fn routes<S: JobStore + EventLog>(cfg: &mut web::ServiceConfig) {
     .service(
         web::scope("/trace")
             .route("/entity/{id}", web::get().to(trace::entity::<S>))
-            .route("/installation/{id}", web::get().to(trace::installation::<S>))
+            .route(
+                "/installation/{id}",
+                web::get().to(trace::installation::<S>),
+            )
             .route("/job/{id}", web::get().to(trace::job::<S>))
             .route("/payload/{id}", web::get().to(trace::payload::<S>)),
     )
-    .default_service(web::to(|| async { responses::text(actix_web::http::StatusCode::NOT_FOUND, "Not Found") }));
+    .default_service(web::to(|| async {
+        responses::text(actix_web::http::StatusCode::NOT_FOUND, "Not Found")
+    }));
 }

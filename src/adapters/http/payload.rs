@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::domain::delivery::{Context, Delivery, DeliveryKind, Entity, InvalidDelivery, JobDelivery};
+use crate::domain::delivery::{
+    Context, Delivery, DeliveryKind, Entity, InvalidDelivery, JobDelivery,
+};
 use crate::domain::ids::{AppId, DeliveryId, EntityId, InstallationId, JobId, RunId};
 use crate::domain::labels::LabelSet;
 use crate::domain::run::RunReport;
@@ -19,7 +21,11 @@ pub struct Envelope {
 }
 
 /// Builds the typed delivery of `document`; `body` is its raw text.
-pub fn read(envelope: Envelope, document: Value, body: String) -> Result<Delivery, InvalidDelivery> {
+pub fn read(
+    envelope: Envelope,
+    document: Value,
+    body: String,
+) -> Result<Delivery, InvalidDelivery> {
     if !document.is_object() {
         return Err(InvalidDelivery::NotAnObject);
     }
@@ -30,19 +36,34 @@ pub fn read(envelope: Envelope, document: Value, body: String) -> Result<Deliver
             object(&document, "installation")?;
             let account = object(&document, "installation.account")?;
             let installation = &document["installation"];
-            context.installation_id = installation.get("id").and_then(Value::as_i64).map(InstallationId);
+            context.installation_id = installation
+                .get("id")
+                .and_then(Value::as_i64)
+                .map(InstallationId);
             context.entity = entity(
-                installation.get("target_type").or_else(|| account.get("type")),
+                installation
+                    .get("target_type")
+                    .or_else(|| account.get("type")),
                 installation.get("target_id").or_else(|| account.get("id")),
                 account.get("login"),
             );
-            DeliveryKind::Installation { action: string(&document, "action")?.to_owned(), body }
+            DeliveryKind::Installation {
+                action: string(&document, "action")?.to_owned(),
+                body,
+            }
         }
         "installation_target" => {
             let account = object(&document, "account")?;
             object(&document, "installation")?;
-            context.entity = entity(document.get("target_type"), account.get("id"), account.get("login"));
-            DeliveryKind::Installation { action: string(&document, "action")?.to_owned(), body }
+            context.entity = entity(
+                document.get("target_type"),
+                account.get("id"),
+                account.get("login"),
+            );
+            DeliveryKind::Installation {
+                action: string(&document, "action")?.to_owned(),
+                body,
+            }
         }
         "workflow_job" => DeliveryKind::WorkflowJob(Box::new(job(document)?)),
         "workflow_run" => {
@@ -51,16 +72,26 @@ pub fn read(envelope: Envelope, document: Value, body: String) -> Result<Deliver
         }
         _ => DeliveryKind::Other { body },
     };
-    Ok(Delivery { event: envelope.event, delivery_id: envelope.delivery_id, app_id: envelope.app_id, context, kind })
+    Ok(Delivery {
+        event: envelope.event,
+        delivery_id: envelope.delivery_id,
+        app_id: envelope.app_id,
+        context,
+        kind,
+    })
 }
 
 /// What any event row records when the payload has it.
 fn context(document: &Value) -> Context {
     let owner = at(document, "repository.owner");
     Context {
-        installation_id: at(document, "installation.id").and_then(Value::as_i64).map(InstallationId),
+        installation_id: at(document, "installation.id")
+            .and_then(Value::as_i64)
+            .map(InstallationId),
         entity: owner.and_then(|o| entity(o.get("type"), o.get("id"), o.get("login"))),
-        repo_full_name: at(document, "repository.full_name").and_then(Value::as_str).map(str::to_owned),
+        repo_full_name: at(document, "repository.full_name")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     }
 }
 
@@ -96,13 +127,18 @@ fn job(mut document: Value) -> Result<JobDelivery, InvalidDelivery> {
         job_id: JobId(job_id),
         owner,
         repo_full_name,
-        installation_id: at(&document, "installation.id").and_then(Value::as_i64).map(InstallationId),
+        installation_id: at(&document, "installation.id")
+            .and_then(Value::as_i64)
+            .map(InstallationId),
         labels: raw_labels.iter().collect::<LabelSet>(),
         raw_labels,
         html_url: optional_string(&document, "workflow_job.html_url"),
         name: optional_string(&document, "workflow_job.name"),
-        run_id: at(&document, "workflow_job.run_id").and_then(Value::as_i64).map(RunId),
-        runner_name: optional_string(&document, "workflow_job.runner_name").filter(|name| !name.is_empty()),
+        run_id: at(&document, "workflow_job.run_id")
+            .and_then(Value::as_i64)
+            .map(RunId),
+        runner_name: optional_string(&document, "workflow_job.runner_name")
+            .filter(|name| !name.is_empty()),
         conclusion: optional_string(&document, "workflow_job.conclusion"),
         created_at: time(&document, "workflow_job.created_at"),
         started_at: time(&document, "workflow_job.started_at"),
@@ -118,7 +154,11 @@ fn labels(document: &Value) -> Result<Vec<String>, InvalidDelivery> {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|item| item.as_str().map(str::to_owned).ok_or(InvalidDelivery::InvalidField(PATH)))
+            .map(|item| {
+                item.as_str()
+                    .map(str::to_owned)
+                    .ok_or(InvalidDelivery::InvalidField(PATH))
+            })
             .collect(),
         Some(_) => Err(InvalidDelivery::InvalidField(PATH)),
     }
@@ -139,17 +179,24 @@ fn run(document: &Value) -> Result<(String, RunReport), InvalidDelivery> {
         event: optional_string(document, "workflow_run.event"),
         status: optional_string(document, "workflow_run.status"),
         conclusion: optional_string(document, "workflow_run.conclusion"),
-        entity_id: at(document, "repository.owner.id").and_then(Value::as_i64).map(EntityId),
+        entity_id: at(document, "repository.owner.id")
+            .and_then(Value::as_i64)
+            .map(EntityId),
     };
     Ok((action, report))
 }
 
 /// The value at a dotted path; `None` when absent or null.
 fn at<'a>(document: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(document, |node, key| node.get(key)).filter(|value| !value.is_null())
+    path.split('.')
+        .try_fold(document, |node, key| node.get(key))
+        .filter(|value| !value.is_null())
 }
 
-fn object<'a>(document: &'a Value, path: &'static str) -> Result<&'a serde_json::Map<String, Value>, InvalidDelivery> {
+fn object<'a>(
+    document: &'a Value,
+    path: &'static str,
+) -> Result<&'a serde_json::Map<String, Value>, InvalidDelivery> {
     let value = at(document, path).ok_or(InvalidDelivery::MissingField(path))?;
     value.as_object().ok_or(InvalidDelivery::InvalidField(path))
 }
@@ -173,12 +220,16 @@ fn nonzero(document: &Value, path: &'static str) -> Result<i64, InvalidDelivery>
 }
 
 fn optional_string(document: &Value, path: &str) -> Option<String> {
-    at(document, path).and_then(Value::as_str).map(str::to_owned)
+    at(document, path)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 fn time(document: &Value, path: &str) -> Option<DateTime<Utc>> {
     let text = at(document, path)?.as_str()?;
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]

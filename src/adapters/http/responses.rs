@@ -11,7 +11,9 @@ pub const RETRY_AFTER_SECONDS: &str = "5";
 
 /// A `text/plain; charset=utf-8` response.
 pub fn text(status: StatusCode, body: impl Into<String>) -> HttpResponse {
-    HttpResponse::build(status).content_type("text/plain; charset=utf-8").body(body.into())
+    HttpResponse::build(status)
+        .content_type("text/plain; charset=utf-8")
+        .body(body.into())
 }
 
 /// 503 with `Retry-After` for an unreachable database, 500 otherwise;

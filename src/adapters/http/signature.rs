@@ -10,8 +10,12 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
 /// The `X-Hub-Signature-256` value GitHub sends for `body` under `secret`.
+///
+/// # Panics
+/// Never: HMAC-SHA256 accepts keys of any length.
 pub fn sign(body: &[u8], secret: &str) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
@@ -54,7 +58,15 @@ mod tests {
         let header = sign(b"{\"a\":1}", "s");
         let all = secrets(&["s"]);
         assert!(!verify(b"{\"a\": 1}", header.as_bytes(), &all));
-        assert!(!verify(b"{\"a\":1}", header.to_uppercase().as_bytes(), &all));
-        assert!(!verify(b"{\"a\":1}", header.trim_start_matches("sha256=").as_bytes(), &all));
+        assert!(!verify(
+            b"{\"a\":1}",
+            header.to_uppercase().as_bytes(),
+            &all
+        ));
+        assert!(!verify(
+            b"{\"a\":1}",
+            header.trim_start_matches("sha256=").as_bytes(),
+            &all
+        ));
     }
 }

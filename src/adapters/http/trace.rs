@@ -52,15 +52,35 @@ impl From<EventSummary> for EventJson {
             entity_name: event.entity_name,
             job_id: event.job_id.map(|id| id.0),
             repo_full_name: event.repo_full_name,
-            received_at: event.received_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            received_at: event
+                .received_at
+                .to_rfc3339_opts(SecondsFormat::Micros, true),
+        }
+    }
+}
+
+/// Why a trace request is refused before any lookup.
+enum Refusal {
+    /// No trace secret configured: the routes do not exist.
+    Hidden,
+    Unauthorized,
+    InvalidId(&'static str),
+}
+
+impl Refusal {
+    fn response(&self) -> HttpResponse {
+        match self {
+            Self::Hidden => text(StatusCode::NOT_FOUND, "Not Found"),
+            Self::Unauthorized => text(StatusCode::UNAUTHORIZED, "Unauthorized"),
+            Self::InvalidId(name) => text(StatusCode::BAD_REQUEST, format!("Invalid {name}")),
         }
     }
 }
 
 /// 404 without a configured token, 401 without the right one.
-fn authorize<S>(req: &HttpRequest, state: &HttpState<S>) -> Result<(), HttpResponse> {
+fn authorize<S>(req: &HttpRequest, state: &HttpState<S>) -> Result<(), Refusal> {
     let Some(secret) = &state.trace_secret else {
-        return Err(text(StatusCode::NOT_FOUND, "Not Found"));
+        return Err(Refusal::Hidden);
     };
     let token = req
         .headers()
@@ -71,19 +91,29 @@ fn authorize<S>(req: &HttpRequest, state: &HttpState<S>) -> Result<(), HttpRespo
     if constant_time_eq(token.as_bytes(), secret.expose_secret().as_bytes()) {
         Ok(())
     } else {
-        Err(text(StatusCode::UNAUTHORIZED, "Unauthorized"))
+        Err(Refusal::Unauthorized)
     }
 }
 
 /// Checks the token, then parses the positive id named `name`.
-fn id_or_answer<S>(req: &HttpRequest, state: &HttpState<S>, raw: &str, name: &str) -> Result<i64, HttpResponse> {
+fn authorized_id<S>(
+    req: &HttpRequest,
+    state: &HttpState<S>,
+    raw: &str,
+    name: &'static str,
+) -> Result<i64, Refusal> {
     authorize(req, state)?;
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| text(StatusCode::BAD_REQUEST, format!("Invalid {name}")))
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(Refusal::InvalidId(name))
 }
 
 fn events_answer(result: Result<Vec<EventSummary>, StoreError>) -> HttpResponse {
     match result {
-        Ok(events) => HttpResponse::Ok().json(EventsBody { events: events.into_iter().map(EventJson::from).collect() }),
+        Ok(events) => HttpResponse::Ok().json(EventsBody {
+            events: events.into_iter().map(EventJson::from).collect(),
+        }),
         Err(error) => store_error(&error),
     }
 }
@@ -94,7 +124,9 @@ async fn entity_answer<S: EventLog>(
     not_found: &str,
 ) -> HttpResponse {
     match entity {
-        Ok(Some(entity)) => events_answer(use_case::entity_events(state.service.store(), entity).await),
+        Ok(Some(entity)) => {
+            events_answer(use_case::entity_events(state.service.store(), entity).await)
+        }
         Ok(None) => text(StatusCode::NOT_FOUND, not_found),
         Err(error) => store_error(&error),
     }
@@ -106,9 +138,9 @@ pub async fn entity<S: JobStore + EventLog>(
     path: web::Path<String>,
     state: web::Data<HttpState<S>>,
 ) -> HttpResponse {
-    match id_or_answer(&req, &state, &path, "entity_id") {
+    match authorized_id(&req, &state, &path, "entity_id") {
         Ok(id) => events_answer(use_case::entity_events(state.service.store(), EntityId(id)).await),
-        Err(answer) => answer,
+        Err(refusal) => refusal.response(),
     }
 }
 
@@ -118,12 +150,13 @@ pub async fn installation<S: JobStore + EventLog>(
     path: web::Path<String>,
     state: web::Data<HttpState<S>>,
 ) -> HttpResponse {
-    match id_or_answer(&req, &state, &path, "installation_id") {
+    match authorized_id(&req, &state, &path, "installation_id") {
         Ok(id) => {
-            let entity = use_case::installation_entity(state.service.store(), InstallationId(id)).await;
+            let entity =
+                use_case::installation_entity(state.service.store(), InstallationId(id)).await;
             entity_answer(&state, entity, "Entity not found").await
         }
-        Err(answer) => answer,
+        Err(refusal) => refusal.response(),
     }
 }
 
@@ -133,12 +166,12 @@ pub async fn job<S: JobStore + EventLog>(
     path: web::Path<String>,
     state: web::Data<HttpState<S>>,
 ) -> HttpResponse {
-    match id_or_answer(&req, &state, &path, "job_id") {
+    match authorized_id(&req, &state, &path, "job_id") {
         Ok(id) => {
             let entity = use_case::job_entity(state.service.store(), JobId(id)).await;
             entity_answer(&state, entity, "Job not found").await
         }
-        Err(answer) => answer,
+        Err(refusal) => refusal.response(),
     }
 }
 
@@ -148,12 +181,12 @@ pub async fn payload<S: JobStore + EventLog>(
     path: web::Path<String>,
     state: web::Data<HttpState<S>>,
 ) -> HttpResponse {
-    match id_or_answer(&req, &state, &path, "event_id") {
+    match authorized_id(&req, &state, &path, "event_id") {
         Ok(id) => match use_case::payload(state.service.store(), EventId(id)).await {
             Ok(Some(payload)) => HttpResponse::Ok().json(serde_json::json!({ "payload": payload })),
             Ok(None) => text(StatusCode::NOT_FOUND, "Payload not found"),
             Err(error) => store_error(&error),
         },
-        Err(answer) => answer,
+        Err(refusal) => refusal.response(),
     }
 }

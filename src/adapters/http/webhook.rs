@@ -39,7 +39,9 @@ impl Rejection {
             Self::NotConfigured => "not_configured",
             Self::TooLarge => "too_large",
             Self::Unreadable => "unreadable_body",
-            Self::MissingEvent | Self::MissingTarget | Self::InvalidTarget | Self::UnknownApp => "bad_headers",
+            Self::MissingEvent | Self::MissingTarget | Self::InvalidTarget | Self::UnknownApp => {
+                "bad_headers"
+            }
             Self::MissingSignature | Self::BadSignature => "bad_signature",
             Self::Invalid(_) => "invalid_payload",
             Self::Store(StoreError::Unavailable(_)) => "unavailable",
@@ -50,17 +52,34 @@ impl Rejection {
     fn response(&self) -> HttpResponse {
         let (status, body) = match self {
             Self::NotConfigured => (StatusCode::NOT_FOUND, "Not Found".to_owned()),
-            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large".to_owned()),
-            Self::Unreadable => (StatusCode::BAD_REQUEST, "Unreadable request body".to_owned()),
-            Self::MissingEvent => (StatusCode::BAD_REQUEST, "Missing X-GitHub-Event header".to_owned()),
-            Self::MissingSignature => (StatusCode::UNAUTHORIZED, "X-Hub-Signature-256 header is missing!".to_owned()),
-            Self::BadSignature => (StatusCode::UNAUTHORIZED, "Request signatures didn't match!".to_owned()),
-            Self::MissingTarget => {
-                (StatusCode::BAD_REQUEST, "Missing X-GitHub-Hook-Installation-Target-Id header".to_owned())
-            }
-            Self::InvalidTarget => {
-                (StatusCode::BAD_REQUEST, "Invalid X-GitHub-Hook-Installation-Target-Id header".to_owned())
-            }
+            Self::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Payload Too Large".to_owned(),
+            ),
+            Self::Unreadable => (
+                StatusCode::BAD_REQUEST,
+                "Unreadable request body".to_owned(),
+            ),
+            Self::MissingEvent => (
+                StatusCode::BAD_REQUEST,
+                "Missing X-GitHub-Event header".to_owned(),
+            ),
+            Self::MissingSignature => (
+                StatusCode::UNAUTHORIZED,
+                "X-Hub-Signature-256 header is missing!".to_owned(),
+            ),
+            Self::BadSignature => (
+                StatusCode::UNAUTHORIZED,
+                "Request signatures didn't match!".to_owned(),
+            ),
+            Self::MissingTarget => (
+                StatusCode::BAD_REQUEST,
+                "Missing X-GitHub-Hook-Installation-Target-Id header".to_owned(),
+            ),
+            Self::InvalidTarget => (
+                StatusCode::BAD_REQUEST,
+                "Invalid X-GitHub-Hook-Installation-Target-Id header".to_owned(),
+            ),
             Self::UnknownApp => (StatusCode::BAD_REQUEST, "Unknown app id".to_owned()),
             Self::Invalid(error) => (StatusCode::BAD_REQUEST, error.to_string()),
             Self::Store(error) => return store_error(error),
@@ -96,7 +115,11 @@ pub async fn receive<S: JobStore>(
     let mut facts = Facts::default();
     let result = accept(&req, body, &state, &mut facts).await;
     let (response, outcome, job_id) = match &result {
-        Ok(handled) => (text(StatusCode::OK, handled.text.clone()), handled.outcome.as_str(), handled.job_id),
+        Ok(handled) => (
+            text(StatusCode::OK, handled.text.clone()),
+            handled.outcome.as_str(),
+            handled.job_id,
+        ),
         Err(rejection) => (rejection.response(), rejection.outcome(), None),
     };
     let status = response.status().as_u16();
@@ -112,10 +135,15 @@ pub async fn receive<S: JobStore>(
         "delivery"
     );
     // Only a verified sender chooses the event label: no unbounded series.
-    let event_label = if facts.verified { facts.event.unwrap_or_default() } else { "unverified".to_owned() };
+    let event_label = if facts.verified {
+        facts.event.unwrap_or_default()
+    } else {
+        "unverified".to_owned()
+    };
     metrics::counter!("ghfe_webhook_deliveries_total", "event" => event_label.clone(), "outcome" => outcome.to_owned())
         .increment(1);
-    metrics::histogram!("ghfe_webhook_duration_seconds", "event" => event_label).record(duration.as_secs_f64());
+    metrics::histogram!("ghfe_webhook_duration_seconds", "event" => event_label)
+        .record(duration.as_secs_f64());
     response
 }
 
@@ -130,27 +158,41 @@ async fn accept<S: JobStore>(
         return Err(Rejection::NotConfigured);
     }
     let body = read_body(req, body, options.max_body_bytes).await?;
-    let event = header(req, "X-GitHub-Event").filter(|event| !event.is_empty()).ok_or(Rejection::MissingEvent)?;
+    let event = header(req, "X-GitHub-Event")
+        .filter(|event| !event.is_empty())
+        .ok_or(Rejection::MissingEvent)?;
     facts.event = Some(event.to_owned());
-    let signature = req.headers().get("X-Hub-Signature-256").ok_or(Rejection::MissingSignature)?;
+    let signature = req
+        .headers()
+        .get("X-Hub-Signature-256")
+        .ok_or(Rejection::MissingSignature)?;
     if !verify(&body, signature.as_bytes(), &options.secrets) {
         metrics::counter!("ghfe_signature_failures_total").increment(1);
         return Err(Rejection::BadSignature);
     }
     facts.verified = true;
-    let target = header(req, "X-GitHub-Hook-Installation-Target-Id").ok_or(Rejection::MissingTarget)?;
-    let app_id = target.parse::<i64>().map_err(|_| Rejection::InvalidTarget)?;
+    let target =
+        header(req, "X-GitHub-Hook-Installation-Target-Id").ok_or(Rejection::MissingTarget)?;
+    let app_id = target
+        .parse::<i64>()
+        .map_err(|_| Rejection::InvalidTarget)?;
     if !options.app_ids.is_empty() && !options.app_ids.contains(&app_id) {
         return Err(Rejection::UnknownApp);
     }
-    let document: serde_json::Value =
-        serde_json::from_slice(&body).map_err(|_| Rejection::Invalid(InvalidDelivery::NotAnObject))?;
-    facts.action = document.get("action").and_then(serde_json::Value::as_str).map(str::to_owned);
+    let document: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|_| Rejection::Invalid(InvalidDelivery::NotAnObject))?;
+    facts.action = document
+        .get("action")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned);
     // serde_json accepted the bytes, so they are UTF-8.
-    let raw = String::from_utf8(body.to_vec()).map_err(|_| Rejection::Invalid(InvalidDelivery::NotAnObject))?;
+    let raw = String::from_utf8(body.to_vec())
+        .map_err(|_| Rejection::Invalid(InvalidDelivery::NotAnObject))?;
     let envelope = Envelope {
         event: event.to_owned(),
-        delivery_id: header(req, "X-GitHub-Delivery").filter(|id| !id.is_empty()).map(|id| DeliveryId(id.to_owned())),
+        delivery_id: header(req, "X-GitHub-Delivery")
+            .filter(|id| !id.is_empty())
+            .map(|id| DeliveryId(id.to_owned())),
         app_id: AppId(app_id),
     };
     let delivery = payload::read(envelope, document, raw).map_err(Rejection::Invalid)?;
@@ -159,7 +201,11 @@ async fn accept<S: JobStore>(
 
 /// Reads the body, refusing more than `limit` bytes — on `Content-Length`
 /// before reading anything, and while streaming otherwise.
-async fn read_body(req: &HttpRequest, mut body: web::Payload, limit: usize) -> Result<web::Bytes, Rejection> {
+async fn read_body(
+    req: &HttpRequest,
+    mut body: web::Payload,
+    limit: usize,
+) -> Result<web::Bytes, Rejection> {
     let declared = header(req, "Content-Length").and_then(|length| length.parse::<usize>().ok());
     if declared.is_some_and(|length| length > limit) {
         return Err(Rejection::TooLarge);
@@ -176,5 +222,7 @@ async fn read_body(req: &HttpRequest, mut body: web::Payload, limit: usize) -> R
 }
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|value| value.to_str().ok())
+    req.headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
 }

@@ -79,7 +79,13 @@ pub async fn apply(conn: &mut AsyncPgConnection, record: DeliveryRecord) -> Quer
 }
 
 fn recorded(id: i64, outcome: Outcome, new_pending: Option<JobId>) -> Committed {
-    Committed { applied: Applied::Recorded { event_id: EventId(id), outcome }, new_pending }
+    Committed {
+        applied: Applied::Recorded {
+            event_id: EventId(id),
+            outcome,
+        },
+        new_pending,
+    }
 }
 
 /// Inserts the event row; `None` when its delivery id already has one.
@@ -112,23 +118,36 @@ async fn duplicate(conn: &mut AsyncPgConnection, event: &EventRecord) -> QueryRe
         .first(conn)
         .await?;
     let message = response.unwrap_or_else(|| code.clone());
-    Ok(Committed { applied: Applied::Duplicate(PriorOutcome { code, message }), new_pending: None })
+    Ok(Committed {
+        applied: Applied::Duplicate(PriorOutcome { code, message }),
+        new_pending: None,
+    })
 }
 
 /// Decides against the locked row and applies the effect. When a
 /// concurrent delivery inserts the job first, the insert does nothing and
 /// the decision is taken again with the row it committed.
-async fn apply_job(conn: &mut AsyncPgConnection, report: &JobReport) -> QueryResult<(Outcome, Option<JobId>)> {
+async fn apply_job(
+    conn: &mut AsyncPgConnection,
+    report: &JobReport,
+) -> QueryResult<(Outcome, Option<JobId>)> {
     let id = report.job_id.0;
     loop {
-        let current: Option<Status> =
-            jobs::table.find(id).select(jobs::status).for_update().first(conn).await.optional()?;
+        let current: Option<Status> = jobs::table
+            .find(id)
+            .select(jobs::status)
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
         let decision = report.decide(current.map(|status| status.0));
         let progress = report.progress();
         match decision.effect {
             JobEffect::Nothing => {}
             JobEffect::Insert(status) => {
-                let row = report.new_row(status).expect("insert is decided only for insertable reports");
+                let row = report
+                    .new_row(status)
+                    .expect("insert is decided only for insertable reports");
                 let inserted = diesel::insert_into(jobs::table)
                     .values(NewJobRow::from(&row))
                     .on_conflict_do_nothing()
@@ -137,14 +156,18 @@ async fn apply_job(conn: &mut AsyncPgConnection, report: &JobReport) -> QueryRes
                 if inserted == 0 {
                     continue;
                 }
-                return Ok((decision.outcome, (status == JobStatus::Pending).then_some(report.job_id)));
+                return Ok((
+                    decision.outcome,
+                    (status == JobStatus::Pending).then_some(report.job_id),
+                ));
             }
             JobEffect::MarkRunning => {
                 diesel::update(jobs::table.find(id))
                     .set((
                         jobs::status.eq(Status(JobStatus::Running)),
                         jobs::k8s_pod.eq(coalesce(jobs::k8s_pod, progress.k8s_pod)),
-                        jobs::job_started_at.eq(coalesce(jobs::job_started_at, progress.started_at)),
+                        jobs::job_started_at
+                            .eq(coalesce(jobs::job_started_at, progress.started_at)),
                         jobs::updated_at.eq(diesel::dsl::now),
                     ))
                     .execute(conn)
@@ -155,9 +178,12 @@ async fn apply_job(conn: &mut AsyncPgConnection, report: &JobReport) -> QueryRes
                     .set((
                         jobs::status.eq(Status(JobStatus::Completed)),
                         jobs::k8s_pod.eq(coalesce(jobs::k8s_pod, progress.k8s_pod)),
-                        jobs::job_started_at.eq(coalesce(jobs::job_started_at, progress.started_at)),
-                        jobs::job_conclusion.eq(coalesce(progress.conclusion, jobs::job_conclusion)),
-                        jobs::job_completed_at.eq(coalesce(progress.completed_at, jobs::job_completed_at)),
+                        jobs::job_started_at
+                            .eq(coalesce(jobs::job_started_at, progress.started_at)),
+                        jobs::job_conclusion
+                            .eq(coalesce(progress.conclusion, jobs::job_conclusion)),
+                        jobs::job_completed_at
+                            .eq(coalesce(progress.completed_at, jobs::job_completed_at)),
                         jobs::updated_at.eq(diesel::dsl::now),
                     ))
                     .execute(conn)
@@ -192,7 +218,10 @@ async fn apply_run(conn: &mut AsyncPgConnection, run: &RunReport) -> QueryResult
             }
             Some(status) if run_advances(status.as_deref(), run.status.as_deref()) => {
                 diesel::update(workflow_runs::table.find(id))
-                    .set((RunRow::from(run), workflow_runs::updated_at.eq(diesel::dsl::now)))
+                    .set((
+                        RunRow::from(run),
+                        workflow_runs::updated_at.eq(diesel::dsl::now),
+                    ))
                     .execute(conn)
                     .await?;
             }

@@ -7,7 +7,9 @@ use std::time::Duration;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::ConnectionError;
 use diesel_async::pooled_connection::deadpool::{Pool, PoolError};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
 use crate::ports::StoreError;
@@ -46,7 +48,7 @@ pub async fn establish(url: &str, schema: &str) -> Result<AsyncPgConnection, Con
     let mut conn = AsyncPgConnection::establish(url).await?;
     conn.batch_execute(&format!("SET search_path TO {}", quote_ident(schema)))
         .await
-        .map_err(|e| ConnectionError::CouldntSetupConfiguration(e))?;
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
     Ok(conn)
 }
 
@@ -91,9 +93,13 @@ pub fn query_error(error: DieselError) -> StoreError {
             | DatabaseErrorKind::SerializationFailure
             | DatabaseErrorKind::ReadOnlyTransaction => true,
             // SQLSTATE classes 57 and 08 arrive without a kind of their own.
-            _ => ["terminating connection", "the database system is", "canceling statement due to conflict"]
-                .iter()
-                .any(|prefix| info.message().starts_with(prefix)),
+            _ => [
+                "terminating connection",
+                "the database system is",
+                "canceling statement due to conflict",
+            ]
+            .iter()
+            .any(|prefix| info.message().starts_with(prefix)),
         },
         DieselError::BrokenTransactionManager => true,
         _ => false,

@@ -54,6 +54,14 @@ pub async fn entity_of_installation_jobs(
     Ok(entity.map(EntityId))
 }
 
-pub async fn event_payload(conn: &mut AsyncPgConnection, event: EventId) -> QueryResult<Option<serde_json::Value>> {
-    events::table.find(event.0).select(events::payload).first(conn).await.optional()
+pub async fn event_payload(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+) -> QueryResult<Option<serde_json::Value>> {
+    events::table
+        .find(event.0)
+        .select(events::payload)
+        .first(conn)
+        .await
+        .optional()
 }

@@ -32,13 +32,18 @@ pub enum Direction {
 /// versions applied or reverted.
 pub async fn migrate(options: &PgOptions, direction: Direction) -> Result<Vec<String>, BoxError> {
     let mut conn = establish(&options.url, &options.schema).await?;
-    conn.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(&options.schema))).await?;
+    conn.batch_execute(&format!(
+        "CREATE SCHEMA IF NOT EXISTS {}",
+        quote_ident(&options.schema)
+    ))
+    .await?;
     diesel::sql_query("SELECT pg_advisory_lock(hashtext($1))")
         .bind::<Text, _>(lock_key(options))
         .execute(&mut conn)
         .await?;
     let (conn, versions) = tokio::task::spawn_blocking(move || {
-        let mut wrapper: AsyncConnectionWrapper<AsyncPgConnection> = AsyncConnectionWrapper::from(conn);
+        let mut wrapper: AsyncConnectionWrapper<AsyncPgConnection> =
+            AsyncConnectionWrapper::from(conn);
         let versions = run(&mut wrapper, direction);
         (wrapper.into_inner(), versions)
     })
@@ -55,7 +60,10 @@ fn lock_key(options: &PgOptions) -> String {
     format!("ghfe-migrate-{}", options.schema)
 }
 
-fn run(harness: &mut impl MigrationHarness<diesel::pg::Pg>, direction: Direction) -> Result<Vec<String>, BoxError> {
+fn run(
+    harness: &mut impl MigrationHarness<diesel::pg::Pg>,
+    direction: Direction,
+) -> Result<Vec<String>, BoxError> {
     let versions = match direction {
         Direction::Up => harness.run_pending_migrations(MIGRATIONS)?,
         Direction::RevertLast => vec![harness.revert_last_migration(MIGRATIONS)?],

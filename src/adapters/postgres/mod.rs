@@ -42,7 +42,9 @@ struct Inner {
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Inner").field("pool", &self.pool.status()).finish_non_exhaustive()
+        f.debug_struct("Inner")
+            .field("pool", &self.pool.status())
+            .finish_non_exhaustive()
     }
 }
 
@@ -53,7 +55,12 @@ impl PgStore {
     pub fn connect(options: &PgOptions) -> Result<(Self, JoinHandle<()>), StoreError> {
         let pool = build_pool(options)?;
         let (notifier, task) = Notifier::spawn(options);
-        Ok((Self { inner: Arc::new(Inner { pool, notifier }) }, task))
+        Ok((
+            Self {
+                inner: Arc::new(Inner { pool, notifier }),
+            },
+            task,
+        ))
     }
 
     async fn conn(&self) -> Result<Object<AsyncPgConnection>, StoreError> {
@@ -100,9 +107,15 @@ impl JobStore for PgStore {
 }
 
 impl EventLog for PgStore {
-    async fn events_for_entity(&self, entity: EntityId, limit: usize) -> Result<Vec<EventSummary>, StoreError> {
+    async fn events_for_entity(
+        &self,
+        entity: EntityId,
+        limit: usize,
+    ) -> Result<Vec<EventSummary>, StoreError> {
         let mut conn = self.conn().await?;
-        event_log::events_for_entity(&mut conn, entity, limit).await.map_err(query_error)
+        event_log::events_for_entity(&mut conn, entity, limit)
+            .await
+            .map_err(query_error)
     }
 
     async fn entity_of_installation_events(
@@ -110,7 +123,9 @@ impl EventLog for PgStore {
         installation: InstallationId,
     ) -> Result<Option<EntityId>, StoreError> {
         let mut conn = self.conn().await?;
-        event_log::entity_of_installation_events(&mut conn, installation).await.map_err(query_error)
+        event_log::entity_of_installation_events(&mut conn, installation)
+            .await
+            .map_err(query_error)
     }
 
     async fn entity_of_installation_jobs(
@@ -118,11 +133,15 @@ impl EventLog for PgStore {
         installation: InstallationId,
     ) -> Result<Option<EntityId>, StoreError> {
         let mut conn = self.conn().await?;
-        event_log::entity_of_installation_jobs(&mut conn, installation).await.map_err(query_error)
+        event_log::entity_of_installation_jobs(&mut conn, installation)
+            .await
+            .map_err(query_error)
     }
 
     async fn event_payload(&self, event: EventId) -> Result<Option<serde_json::Value>, StoreError> {
         let mut conn = self.conn().await?;
-        event_log::event_payload(&mut conn, event).await.map_err(query_error)
+        event_log::event_payload(&mut conn, event)
+            .await
+            .map_err(query_error)
     }
 }

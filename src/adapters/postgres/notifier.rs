@@ -62,7 +62,9 @@ impl NotifierTask {
         // `changed` reports a value not yet seen even after the sender is
         // gone, so the last wake-up is flushed before the loop ends.
         while pending.changed().await.is_ok() {
-            let Some(job) = *pending.borrow_and_update() else { continue };
+            let Some(job) = *pending.borrow_and_update() else {
+                continue;
+            };
             // One retry on a fresh connection covers a connection that died
             // since the last notification.
             for attempt in 0..2 {
@@ -84,7 +86,9 @@ impl NotifierTask {
         let conn = match &mut self.conn {
             Some(conn) => conn,
             empty => {
-                let conn = tokio::time::timeout(self.connect_timeout, establish(&self.url, &self.schema)).await??;
+                let conn =
+                    tokio::time::timeout(self.connect_timeout, establish(&self.url, &self.schema))
+                        .await??;
                 empty.insert(conn)
             }
         };

@@ -34,7 +34,9 @@ impl ToSql<StatusEnum, Pg> for Status {
 impl FromSql<StatusEnum, Pg> for Status {
     fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
         let text = std::str::from_utf8(bytes.as_bytes())?;
-        JobStatus::parse(text).map(Self).ok_or_else(|| format!("unknown status_enum value {text:?}").into())
+        JobStatus::parse(text)
+            .map(Self)
+            .ok_or_else(|| format!("unknown status_enum value {text:?}").into())
     }
 }
 
@@ -144,11 +146,20 @@ pub struct StoredJobRow {
 
 impl From<StoredJobRow> for JobRow {
     fn from(row: StoredJobRow) -> Self {
-        let labels = row.job_labels.as_array().into_iter().flatten().filter_map(serde_json::Value::as_str);
+        let labels = row
+            .job_labels
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(serde_json::Value::as_str);
         Self {
             job_id: JobId(row.job_id),
             status: row.status.0,
-            entity: Entity { kind: row.entity_type, id: EntityId(row.entity_id), name: row.entity_name },
+            entity: Entity {
+                kind: row.entity_type,
+                id: EntityId(row.entity_id),
+                name: row.entity_name,
+            },
             repo_full_name: row.repo_full_name,
             installation_id: InstallationId(row.installation_id),
             labels: labels.collect(),
@@ -188,7 +199,12 @@ pub struct NewEventRow<'a> {
 
 impl<'a> NewEventRow<'a> {
     /// The row of `record` with its outcome; `payload` is moved in.
-    pub fn new(record: &'a EventRecord, outcome: &'a str, response: &'a str, payload: String) -> Self {
+    pub fn new(
+        record: &'a EventRecord,
+        outcome: &'a str,
+        response: &'a str,
+        payload: String,
+    ) -> Self {
         Self {
             source: "webhook",
             event: &record.event,

@@ -1,4 +1,6 @@
 //! Diesel's view of the tables of SPEC §2 (see `migrations/`).
+// `table!` brings the SQL types in with a glob, as diesel's CLI writes it.
+#![allow(clippy::wildcard_imports)]
 
 /// The enum types of the schema.
 pub mod sql_types {

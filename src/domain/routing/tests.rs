@@ -27,10 +27,14 @@ fn ggml_scope(exclusive: bool) -> Scope {
     Scope {
         name: "ggml".into(),
         owner_ids: vec![],
-        repos: ["ggml-org/*", "riseproject-dev/llama.cpp", "riseproject-dev/llama.cpp-validation"]
-            .into_iter()
-            .map(RepoGlob::new)
-            .collect(),
+        repos: [
+            "ggml-org/*",
+            "riseproject-dev/llama.cpp",
+            "riseproject-dev/llama.cpp-validation",
+        ]
+        .into_iter()
+        .map(RepoGlob::new)
+        .collect(),
         exclusive,
     }
 }
@@ -40,7 +44,12 @@ fn predecessor(deployment: Deployment) -> Router {
     Router::new(
         vec![ggml_scope(true)],
         vec![
-            rule("ggml", Some("ggml"), &["ubuntu-24.04-riscv"], "cloudv10x-jupiter"),
+            rule(
+                "ggml",
+                Some("ggml"),
+                &["ubuntu-24.04-riscv"],
+                "cloudv10x-jupiter",
+            ),
             rule("default", None, &["ubuntu-24.04-riscv"], "scw-em-rv1"),
         ],
         [],
@@ -62,13 +71,32 @@ fn the_predecessor_table_routes_as_before() {
     let riscv = labels(&["ubuntu-24.04-riscv"]);
     let cases = [
         (RISE, "riseproject-dev/other", &riscv, Some("scw-em-rv1")),
-        (GGML_ORG, "ggml-org/llama.cpp", &riscv, Some("cloudv10x-jupiter")),
-        (RISE, "riseproject-dev/llama.cpp", &riscv, Some("cloudv10x-jupiter")),
-        (RISE, "riseproject-dev/llama.cpp-validation", &riscv, Some("cloudv10x-jupiter")),
+        (
+            GGML_ORG,
+            "ggml-org/llama.cpp",
+            &riscv,
+            Some("cloudv10x-jupiter"),
+        ),
+        (
+            RISE,
+            "riseproject-dev/llama.cpp",
+            &riscv,
+            Some("cloudv10x-jupiter"),
+        ),
+        (
+            RISE,
+            "riseproject-dev/llama.cpp-validation",
+            &riscv,
+            Some("cloudv10x-jupiter"),
+        ),
         (OTHER, "someone/project", &riscv, Some("scw-em-rv1")),
     ];
     for (owner, repo, job_labels, pool) in cases {
-        assert_eq!(pool_of(&router.route(owner, repo, job_labels)), pool, "{repo}");
+        assert_eq!(
+            pool_of(&router.route(owner, repo, job_labels)),
+            pool,
+            "{repo}"
+        );
     }
 }
 
@@ -93,15 +121,27 @@ fn labels_compare_without_case_order_or_duplicates() {
         &["UBUNTU-24.04-RISCV"][..],
         &["ubuntu-24.04-riscv", "Ubuntu-24.04-RISCV"][..],
     ] {
-        assert_eq!(pool_of(&router.route(RISE, "a/b", &labels(list))), Some("scw-em-rv1"), "{list:?}");
+        assert_eq!(
+            pool_of(&router.route(RISE, "a/b", &labels(list))),
+            Some("scw-em-rv1"),
+            "{list:?}"
+        );
     }
 }
 
 #[test]
 fn exact_mode_rejects_extra_labels_and_empty_lists() {
     let router = predecessor(Deployment::Staging);
-    for list in [&["ubuntu-24.04-riscv", "self-hosted"][..], &[][..], &["ubuntu-latest"][..]] {
-        assert_eq!(pool_of(&router.route(RISE, "a/b", &labels(list))), None, "{list:?}");
+    for list in [
+        &["ubuntu-24.04-riscv", "self-hosted"][..],
+        &[][..],
+        &["ubuntu-latest"][..],
+    ] {
+        assert_eq!(
+            pool_of(&router.route(RISE, "a/b", &labels(list))),
+            None,
+            "{list:?}"
+        );
     }
 }
 
@@ -118,7 +158,11 @@ fn subset_mode_accepts_any_non_empty_part_of_the_rule_labels() {
         (&[][..], None),
     ];
     for (list, pool) in cases {
-        assert_eq!(pool_of(&router.route(RISE, "a/b", &labels(list))), pool, "{list:?}");
+        assert_eq!(
+            pool_of(&router.route(RISE, "a/b", &labels(list))),
+            pool,
+            "{list:?}"
+        );
     }
 }
 
@@ -126,12 +170,18 @@ fn subset_mode_accepts_any_non_empty_part_of_the_rule_labels() {
 fn the_first_matching_rule_wins() {
     let router = Router::new(
         vec![],
-        vec![rule("first", None, &["x"], "pool-1"), rule("second", None, &["x"], "pool-2")],
+        vec![
+            rule("first", None, &["x"], "pool-1"),
+            rule("second", None, &["x"], "pool-2"),
+        ],
         [],
         Deployment::Staging,
     )
     .unwrap();
-    assert_eq!(pool_of(&router.route(RISE, "a/b", &labels(&["x"]))), Some("pool-1"));
+    assert_eq!(
+        pool_of(&router.route(RISE, "a/b", &labels(&["x"]))),
+        Some("pool-1")
+    );
 }
 
 #[test]
@@ -144,15 +194,27 @@ fn scopes_select_by_owner_id_or_repository_glob() {
     };
     let router = Router::new(
         vec![scope],
-        vec![rule("vip", Some("vip"), &["x"], "fast"), rule("default", None, &["x"], "slow")],
+        vec![
+            rule("vip", Some("vip"), &["x"], "fast"),
+            rule("default", None, &["x"], "slow"),
+        ],
         [],
         Deployment::Staging,
     )
     .unwrap();
     let x = labels(&["x"]);
-    assert_eq!(pool_of(&router.route(OTHER, "other/anything", &x)), Some("fast"));
-    assert_eq!(pool_of(&router.route(RISE, "rise/special-one", &x)), Some("fast"));
-    assert_eq!(pool_of(&router.route(RISE, "rise/ordinary", &x)), Some("slow"));
+    assert_eq!(
+        pool_of(&router.route(OTHER, "other/anything", &x)),
+        Some("fast")
+    );
+    assert_eq!(
+        pool_of(&router.route(RISE, "rise/special-one", &x)),
+        Some("fast")
+    );
+    assert_eq!(
+        pool_of(&router.route(RISE, "rise/ordinary", &x)),
+        Some("slow")
+    );
 }
 
 #[test]
@@ -160,7 +222,12 @@ fn a_non_exclusive_scope_lets_later_rules_route_its_jobs() {
     let router = Router::new(
         vec![ggml_scope(false)],
         vec![
-            rule("ggml", Some("ggml"), &["ubuntu-24.04-riscv"], "cloudv10x-jupiter"),
+            rule(
+                "ggml",
+                Some("ggml"),
+                &["ubuntu-24.04-riscv"],
+                "cloudv10x-jupiter",
+            ),
             rule("generic", None, &["other-label"], "scw-em-rv1"),
         ],
         [],
@@ -176,7 +243,12 @@ fn an_exclusive_scope_keeps_its_unmatched_jobs_from_later_rules() {
     let router = Router::new(
         vec![ggml_scope(true)],
         vec![
-            rule("ggml", Some("ggml"), &["ubuntu-24.04-riscv"], "cloudv10x-jupiter"),
+            rule(
+                "ggml",
+                Some("ggml"),
+                &["ubuntu-24.04-riscv"],
+                "cloudv10x-jupiter",
+            ),
             rule("generic", None, &["other-label"], "scw-em-rv1"),
         ],
         [],
@@ -184,7 +256,12 @@ fn an_exclusive_scope_keeps_its_unmatched_jobs_from_later_rules() {
     )
     .unwrap();
     let route = router.route(GGML_ORG, "ggml-org/llama.cpp", &labels(&["other-label"]));
-    assert_eq!(route, Route::Unrouted { confined_to: Some("ggml".into()) });
+    assert_eq!(
+        route,
+        Route::Unrouted {
+            confined_to: Some("ggml".into())
+        }
+    );
     let outside = router.route(RISE, "riseproject-dev/other", &labels(&["other-label"]));
     assert_eq!(pool_of(&outside), Some("scw-em-rv1"));
 }
@@ -202,7 +279,10 @@ fn an_exclusive_scope_still_tries_its_own_later_rules() {
         Deployment::Staging,
     )
     .unwrap();
-    assert_eq!(pool_of(&router.route(GGML_ORG, "ggml-org/x", &labels(&["b"]))), Some("pool-b"));
+    assert_eq!(
+        pool_of(&router.route(GGML_ORG, "ggml-org/x", &labels(&["b"]))),
+        Some("pool-b")
+    );
 }
 
 #[test]
@@ -241,6 +321,9 @@ fn configuration_mistakes_are_all_reported() {
         "routing rule \"bad\" has an empty image",
         "routing rule \"bad\" names unknown scope \"nowhere\"",
     ] {
-        assert!(text.iter().any(|line| line == expected), "missing {expected:?} in {text:?}");
+        assert!(
+            text.iter().any(|line| line == expected),
+            "missing {expected:?} in {text:?}"
+        );
     }
 }

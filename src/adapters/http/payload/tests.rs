@@ -6,7 +6,11 @@ use serde_json::{json, Value};
 use super::*;
 
 fn envelope(event: &str) -> Envelope {
-    Envelope { event: event.into(), delivery_id: None, app_id: AppId(1) }
+    Envelope {
+        event: event.into(),
+        delivery_id: None,
+        app_id: AppId(1),
+    }
 }
 
 fn job_document() -> Value {
@@ -34,7 +38,9 @@ fn without(mut document: Value, path: &str) -> Value {
     let target = if parent.is_empty() {
         &mut document
     } else {
-        parent.split('.').fold(&mut document, |node, k| &mut node[k])
+        parent
+            .split('.')
+            .fold(&mut document, |node, k| &mut node[k])
     };
     target.as_object_mut().unwrap().remove(key);
     document
@@ -49,11 +55,24 @@ fn with(mut document: Value, path: &str, value: Value) -> Value {
 fn a_complete_job_payload_reads_into_its_parts() {
     let job = read_job(job_document()).unwrap();
     assert_eq!(job.job_id, JobId(11));
-    assert_eq!(job.owner, Entity { kind: "Organization".into(), id: EntityId(44), name: "o".into() });
+    assert_eq!(
+        job.owner,
+        Entity {
+            kind: "Organization".into(),
+            id: EntityId(44),
+            name: "o".into()
+        }
+    );
     assert_eq!(job.installation_id, Some(InstallationId(55)));
-    assert_eq!(job.labels.iter().collect::<Vec<_>>(), ["ubuntu-24.04-riscv"]);
+    assert_eq!(
+        job.labels.iter().collect::<Vec<_>>(),
+        ["ubuntu-24.04-riscv"]
+    );
     assert_eq!(job.raw_labels.len(), 2);
-    assert_eq!(job.runner_name, None, "an empty runner name is no runner name");
+    assert_eq!(
+        job.runner_name, None,
+        "an empty runner name is no runner name"
+    );
     assert!(job.created_at.is_some());
     assert_eq!(job.started_at, None, "an unreadable time is left out");
 }
@@ -79,19 +98,34 @@ fn each_missing_identity_field_is_named() {
 #[test]
 fn zero_ids_count_as_missing_and_wrong_types_as_invalid() {
     let zero_owner = with(job_document(), "repository.owner.id", json!(0));
-    assert_eq!(read_job(zero_owner).unwrap_err(), InvalidDelivery::MissingField("repository.owner.id"));
+    assert_eq!(
+        read_job(zero_owner).unwrap_err(),
+        InvalidDelivery::MissingField("repository.owner.id")
+    );
     let zero_job = with(job_document(), "workflow_job.id", json!(0));
-    assert_eq!(read_job(zero_job).unwrap_err(), InvalidDelivery::MissingField("workflow_job.id"));
+    assert_eq!(
+        read_job(zero_job).unwrap_err(),
+        InvalidDelivery::MissingField("workflow_job.id")
+    );
     let text_id = with(job_document(), "workflow_job.id", json!("11"));
-    assert_eq!(read_job(text_id).unwrap_err(), InvalidDelivery::InvalidField("workflow_job.id"));
+    assert_eq!(
+        read_job(text_id).unwrap_err(),
+        InvalidDelivery::InvalidField("workflow_job.id")
+    );
     let labels = with(job_document(), "workflow_job.labels", json!("ubuntu"));
-    assert_eq!(read_job(labels).unwrap_err(), InvalidDelivery::InvalidField("workflow_job.labels"));
+    assert_eq!(
+        read_job(labels).unwrap_err(),
+        InvalidDelivery::InvalidField("workflow_job.labels")
+    );
 }
 
 #[test]
 fn only_organizations_and_users_own_jobs() {
     let bot = with(job_document(), "repository.owner.type", json!("Bot"));
-    assert_eq!(read_job(bot).unwrap_err().to_string(), "Unsupported owner type: Bot");
+    assert_eq!(
+        read_job(bot).unwrap_err().to_string(),
+        "Unsupported owner type: Bot"
+    );
     let user = with(job_document(), "repository.owner.type", json!("User"));
     assert_eq!(read_job(user).unwrap().owner.kind, "User");
 }
@@ -106,10 +140,19 @@ fn installation_events_take_their_entity_from_the_installation() {
     assert_eq!(delivery.context.installation_id, Some(InstallationId(7)));
     assert_eq!(
         delivery.context.entity,
-        Some(Entity { kind: "Organization".into(), id: EntityId(70), name: "acme".into() })
+        Some(Entity {
+            kind: "Organization".into(),
+            id: EntityId(70),
+            name: "acme".into()
+        })
     );
     let no_account = json!({"action": "created", "installation": {"id": 7}});
-    let error = read(envelope("installation_repositories"), no_account, "{}".into()).unwrap_err();
+    let error = read(
+        envelope("installation_repositories"),
+        no_account,
+        "{}".into(),
+    )
+    .unwrap_err();
     assert_eq!(error.to_string(), "Missing field: installation.account");
 }
 
@@ -120,7 +163,14 @@ fn installation_target_uses_the_top_level_account_and_type() {
         "account": {"id": 9, "login": "new-login"}, "installation": {"id": 3}
     });
     let delivery = read(envelope("installation_target"), document, "{}".into()).unwrap();
-    assert_eq!(delivery.context.entity, Some(Entity { kind: "User".into(), id: EntityId(9), name: "new-login".into() }));
+    assert_eq!(
+        delivery.context.entity,
+        Some(Entity {
+            kind: "User".into(),
+            id: EntityId(9),
+            name: "new-login".into()
+        })
+    );
     let missing = json!({"action": "renamed", "installation": {"id": 3}});
     let error = read(envelope("installation_target"), missing, "{}".into()).unwrap_err();
     assert_eq!(error, InvalidDelivery::MissingField("account"));
@@ -136,6 +186,9 @@ fn runs_need_the_run_and_its_repository() {
 #[test]
 fn anything_but_an_object_is_invalid_json() {
     for document in [json!([]), json!("text"), json!(1), Value::Null] {
-        assert_eq!(read(envelope("ping"), document, String::new()).unwrap_err(), InvalidDelivery::NotAnObject);
+        assert_eq!(
+            read(envelope("ping"), document, String::new()).unwrap_err(),
+            InvalidDelivery::NotAnObject
+        );
     }
 }

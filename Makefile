@@ -1,0 +1,24 @@
+# ghfe — `make run` starts ghfe on a local PostgreSQL; `make test` runs every test.
+
+SHELL := /bin/bash
+PG_DEV_DIR   := .local/pg-dev
+PG_DEV_PORT  ?= 55432
+PG_TEST_DIR  := .local/pg-test
+PG_TEST_PORT ?= 55433
+
+.PHONY: run test db-start db-stop lint
+
+run: ## build ghfe and serve it on :8080 against a local PostgreSQL (Ctrl-C stops)
+	@scripts/pg.sh start $(PG_DEV_DIR) $(PG_DEV_PORT)
+	@cargo build --quiet
+	@scripts/run.sh "$$(scripts/pg.sh url $(PG_DEV_DIR) $(PG_DEV_PORT) ghfe)"
+
+test: ## the whole suite against a throwaway PostgreSQL
+	@scripts/test.sh $(PG_TEST_DIR) $(PG_TEST_PORT)
+
+db-stop: ## stop the development PostgreSQL
+	@scripts/pg.sh stop $(PG_DEV_DIR)
+
+lint: ## the CI gates besides the tests
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings

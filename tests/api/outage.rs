@@ -1,0 +1,81 @@
+//! SPEC §1.4: when the database is unreachable nothing is acknowledged —
+//! 503 with Retry-After — and service resumes without a restart.
+
+use crate::support::app::{self, Post};
+use crate::support::db::{self, url_for};
+use crate::support::fixtures;
+use crate::support::proxy::{address_of, Proxy};
+
+#[tokio::test]
+async fn an_outage_answers_503_and_a_retry_after_recovery_is_stored() {
+    let direct = db::fresh_database().await;
+    let proxy = Proxy::start(address_of(&direct)).await;
+    let database = direct.rsplit('/').next().unwrap();
+    let proxied = url_for(
+        &format!("postgres://postgres@127.0.0.1:{}/x", proxy.port),
+        database,
+    );
+    let app = app::spawn(app::settings(&proxied), direct).await;
+    assert_eq!(
+        app.deliver("ping", fixtures::bytes("ping.json"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(app.get("/ready", None).await.status, 200);
+
+    proxy.cut();
+    let queued = Post::new("workflow_job", fixtures::bytes("workflow_job.queued.json"))
+        .delivery(Some("during-outage"));
+    let refused = app.send(queued.clone()).await;
+    assert_eq!(
+        (refused.status, refused.text.as_str()),
+        (503, "Service Unavailable")
+    );
+    assert!(refused.headers.contains_key("retry-after"));
+    assert_eq!(app.get("/ready", None).await.status, 503);
+    assert_eq!(
+        app.get("/health", None).await.status,
+        200,
+        "liveness does not depend on the database"
+    );
+
+    proxy.restore();
+    assert_eq!(app.get("/ready", None).await.status, 200);
+    let retried = app.send(queued).await;
+    assert_eq!(
+        (retried.status, retried.text.as_str()),
+        (200, "Job 289782451 stored."),
+        "the failed GUID has no row"
+    );
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM installation_events").await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_database_at_start_up_is_not_fatal() {
+    let direct = db::fresh_database().await;
+    let proxy = Proxy::start(address_of(&direct)).await;
+    proxy.cut();
+    let database = direct.rsplit('/').next().unwrap();
+    let proxied = url_for(
+        &format!("postgres://postgres@127.0.0.1:{}/x", proxy.port),
+        database,
+    );
+    let app = app::spawn(app::settings(&proxied), direct).await;
+    assert_eq!(
+        app.deliver("ping", fixtures::bytes("ping.json"))
+            .await
+            .status,
+        503
+    );
+    proxy.restore();
+    assert_eq!(
+        app.deliver("ping", fixtures::bytes("ping.json"))
+            .await
+            .status,
+        200
+    );
+}

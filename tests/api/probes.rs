@@ -1,0 +1,41 @@
+//! Liveness, readiness, metrics and unknown routes.
+
+use crate::support::app::spawn_app;
+use crate::support::fixtures;
+
+#[tokio::test]
+async fn health_and_readiness_answer_when_all_is_well() {
+    let app = spawn_app().await;
+    let health = app.get("/health", None).await;
+    assert_eq!((health.status, health.text.as_str()), (200, "ok"));
+    let ready = app.get("/ready", None).await;
+    assert_eq!((ready.status, ready.text.as_str()), (200, "ready"));
+}
+
+#[tokio::test]
+async fn metrics_count_deliveries_by_event_and_outcome() {
+    let app = spawn_app().await;
+    app.deliver("ping", fixtures::bytes("ping.json")).await;
+    let metrics = app.get("/metrics", None).await;
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics
+            .text
+            .lines()
+            .any(|line| line.starts_with("ghfe_webhook_deliveries_total{")
+                && line.contains("event=\"ping\"")
+                && line.contains("outcome=\"ok\"")),
+        "{}",
+        metrics.text
+    );
+    assert!(metrics
+        .text
+        .contains("ghfe_webhook_duration_seconds_bucket"));
+}
+
+#[tokio::test]
+async fn unknown_routes_are_not_found() {
+    let app = spawn_app().await;
+    let answer = app.get("/nowhere", None).await;
+    assert_eq!((answer.status, answer.text.as_str()), (404, "Not Found"));
+}

@@ -1,0 +1,7 @@
+//! Helpers shared by the test binaries (each uses a subset).
+#![allow(dead_code)]
+
+pub mod app;
+pub mod db;
+pub mod fixtures;
+pub mod proxy;
