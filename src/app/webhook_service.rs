@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::domain::delivery::{Delivery, DeliveryKind, InvalidDelivery, JobDelivery};
 use crate::domain::ids::JobId;
-use crate::domain::job::{JobAction, JobReport};
+use crate::domain::job::{JobAction, JobReport, JobStatus};
 use crate::domain::outcome::Outcome;
 use crate::domain::routing::{Route, Router};
 use crate::domain::trim::trim_workflow_job;
@@ -56,12 +56,19 @@ impl<S: JobStore> WebhookService<S> {
     pub async fn handle(&self, delivery: Delivery) -> Result<Handled, HandleError> {
         let record = self.record(delivery)?;
         let job_id = record.event.job_id;
+        let queue = match &record.change {
+            Change::Job(report) => Some((report.placement.pool.clone(), report.queue_time())),
+            _ => None,
+        };
         Ok(match self.store.apply(record).await? {
-            Applied::Recorded { outcome, .. } => Handled {
-                text: outcome.message(),
-                outcome: outcome.code().to_owned(),
-                job_id: outcome.job_id().or(job_id),
-            },
+            Applied::Recorded { outcome, .. } => {
+                count_transition(&outcome, queue);
+                Handled {
+                    text: outcome.message(),
+                    outcome: outcome.code().to_owned(),
+                    job_id: outcome.job_id().or(job_id),
+                }
+            }
             Applied::Duplicate(prior) => Handled {
                 text: format!("Duplicate delivery: {}", prior.message),
                 outcome: "duplicate".to_owned(),
@@ -172,6 +179,21 @@ impl<S: JobStore> WebhookService<S> {
             started_at: job.started_at,
             completed_at: job.completed_at,
         })))
+    }
+}
+
+/// `ghfe_jobs_transitions_total{to}`, and for a job that started running,
+/// `ghfe_job_queue_duration_seconds{pool}`.
+fn count_transition(outcome: &Outcome, queue: Option<(String, Option<std::time::Duration>)>) {
+    let Some(to) = outcome.transition() else {
+        return;
+    };
+    metrics::counter!("ghfe_jobs_transitions_total", "to" => to.as_str()).increment(1);
+    if to == JobStatus::Running {
+        if let Some((pool, Some(waited))) = queue {
+            metrics::histogram!("ghfe_job_queue_duration_seconds", "pool" => pool)
+                .record(waited.as_secs_f64());
+        }
     }
 }
 

@@ -246,6 +246,11 @@ impl JobReport {
         })
     }
 
+    /// How long GitHub's queue held the job (`created_at` → `started_at`).
+    pub fn queue_time(&self) -> Option<std::time::Duration> {
+        (self.started_at? - self.created_at?).to_std().ok()
+    }
+
     /// The columns a transition writes.
     pub fn progress(&self) -> JobProgress {
         JobProgress {
@@ -498,6 +503,19 @@ mod tests {
             assert_eq!(incomplete.new_row(Running), None);
             assert_eq!(incomplete.decide(None).outcome, Outcome::JobNotFound(J));
         }
+    }
+
+    #[test]
+    fn queue_time_runs_from_creation_to_start() {
+        assert_eq!(
+            report(InProgress).queue_time(),
+            Some(std::time::Duration::from_secs(10))
+        );
+        let mut clock_skew = report(InProgress);
+        clock_skew.started_at = clock_skew
+            .created_at
+            .map(|t| t - chrono::TimeDelta::seconds(1));
+        assert_eq!(clock_skew.queue_time(), None);
     }
 
     #[test]

@@ -78,6 +78,23 @@ impl Outcome {
         }
     }
 
+    /// The status a job entered, when this outcome moved or created one.
+    pub fn transition(&self) -> Option<JobStatus> {
+        match self {
+            Self::JobStored(_) => Some(JobStatus::Pending),
+            Self::JobMarkedRunning {
+                was: JobStatus::Pending,
+                ..
+            } => Some(JobStatus::Running),
+            Self::JobCompleted {
+                was: JobStatus::Pending | JobStatus::Running,
+                ..
+            } => Some(JobStatus::Completed),
+            Self::JobStoredOutOfOrder { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
     /// The job this outcome is about, if any.
     pub fn job_id(&self) -> Option<JobId> {
         match self {
@@ -95,6 +112,55 @@ impl Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_outcomes_that_change_a_job_are_transitions() {
+        let job = JobId(1);
+        let cases = [
+            (Outcome::JobStored(job), Some(JobStatus::Pending)),
+            (
+                Outcome::JobMarkedRunning {
+                    job,
+                    was: JobStatus::Pending,
+                },
+                Some(JobStatus::Running),
+            ),
+            (
+                Outcome::JobMarkedRunning {
+                    job,
+                    was: JobStatus::Completed,
+                },
+                None,
+            ),
+            (
+                Outcome::JobCompleted {
+                    job,
+                    was: JobStatus::Running,
+                },
+                Some(JobStatus::Completed),
+            ),
+            (
+                Outcome::JobCompleted {
+                    job,
+                    was: JobStatus::Failed,
+                },
+                None,
+            ),
+            (
+                Outcome::JobStoredOutOfOrder {
+                    job,
+                    status: JobStatus::Running,
+                },
+                Some(JobStatus::Running),
+            ),
+            (Outcome::JobAlreadyExists(job), None),
+            (Outcome::JobNotFound(job), None),
+            (Outcome::Pong, None),
+        ];
+        for (outcome, to) in cases {
+            assert_eq!(outcome.transition(), to, "{outcome:?}");
+        }
+    }
 
     #[test]
     fn every_outcome_has_the_code_and_text_of_the_spec() {

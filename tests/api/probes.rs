@@ -39,3 +39,25 @@ async fn unknown_routes_are_not_found() {
     let answer = app.get("/nowhere", None).await;
     assert_eq!((answer.status, answer.text.as_str()), (404, "Not Found"));
 }
+
+#[tokio::test]
+async fn metrics_count_job_transitions_and_queue_time() {
+    let app = spawn_app().await;
+    app.deliver("workflow_job", fixtures::bytes("workflow_job.queued.json"))
+        .await;
+    app.deliver(
+        "workflow_job",
+        fixtures::bytes("workflow_job.in_progress.json"),
+    )
+    .await;
+    let metrics = app.get("/metrics", None).await.text;
+    for to in ["pending", "running"] {
+        let line = format!("ghfe_jobs_transitions_total{{to=\"{to}\"}} 1");
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no {line:?} in\n{metrics}"
+        );
+    }
+    let queued = "ghfe_job_queue_duration_seconds_count{pool=\"fixture-pool\"} 1";
+    assert!(metrics.contains(queued), "{metrics}");
+}
