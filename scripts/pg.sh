@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # A project-local PostgreSQL for `make run`, `make test` and `make bench`.
 #
-#   scripts/pg.sh start <dir> <port> [--fresh] [--fast]   start (initialising on first use)
-#   scripts/pg.sh stop  <dir>                             stop
-#   scripts/pg.sh url   <dir> <port> [database]           print a connection URL
+#   scripts/pg.sh start <dir> <port> [--fresh] [--fast] [--tls]   start (initialising on first use)
+#   scripts/pg.sh stop  <dir>                                     stop
+#   scripts/pg.sh url   <dir> <port> [database]                   print a connection URL
+#   scripts/pg.sh tls-dir <dir>                                   where --tls keeps its certificates
 #
 # --fresh wipes the cluster first (the test suite wants no leftovers);
-# --fast turns fsync off (tests only: a crash loses data).
+# --fast turns fsync off (tests only: a crash loses data);
+# --tls serves TLS with a certificate for localhost/127.0.0.1 signed by a
+#   local CA (<tls-dir>/ca.crt); <tls-dir>/other-ca.crt is an unrelated CA.
 # Installs Debian's postgresql when initdb is missing; runs the server as the
 # `postgres` user when invoked as root (initdb and postgres refuse root).
 set -euo pipefail
@@ -49,11 +52,35 @@ resolve_dir() {
   echo "$abs"
 }
 
+# A local CA, a server certificate it signed, and an unrelated CA.
+make_certs() {
+  local tls=$1/tls
+  [ -f "$tls/server.crt" ] && return
+  if ! command -v openssl >/dev/null 2>&1; then
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openssl >&2
+  fi
+  mkdir -p "$tls"
+  (
+    cd "$tls"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=ghfe test CA" -keyout ca.key -out ca.crt
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=ghfe other CA" -keyout other-ca.key -out other-ca.crt
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr
+    printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+      "keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile server.ext -out server.crt
+  ) >"$1/openssl.log" 2>&1 || { cat "$1/openssl.log" >&2; die "could not make TLS certificates"; }
+  chmod 600 "$tls/server.key"
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$tls/server.key" "$tls/server.crt"; fi
+}
+
 start() {
-  local dir=$1 port=$2 fresh=false fast=false bin data
+  local dir=$1 port=$2 fresh=false fast=false tls=false bin data
   shift 2
   for flag in "$@"; do
-    case $flag in --fresh) fresh=true ;; --fast) fast=true ;; *) die "unknown flag $flag" ;; esac
+    case $flag in --fresh) fresh=true ;; --fast) fast=true ;; --tls) tls=true ;; *) die "unknown flag $flag" ;; esac
   done
   bin=$(pg_bin)
   dir=$(resolve_dir "$dir")
@@ -69,6 +96,10 @@ start() {
   fi
   local options="-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=300"
   if $fast; then options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
+  if $tls; then
+    make_certs "$dir"
+    options="$options -c ssl=on -c ssl_cert_file=$dir/tls/server.crt -c ssl_key_file=$dir/tls/server.key"
+  fi
   as_pg "$bin/pg_ctl" -D "$data" -l "$dir/postgres.log" -o "$options" -w -t 60 start >/dev/null \
     || { tail -n 20 "$dir/postgres.log" >&2; die "PostgreSQL did not start (port $port in use?)"; }
   echo "pg.sh: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($data)"
@@ -99,5 +130,6 @@ case ${1:-} in
   start) [ $# -ge 3 ] || die "usage: pg.sh start <dir> <port> [--fresh] [--fast]"; shift; start "$@" ;;
   stop) [ $# -eq 2 ] || die "usage: pg.sh stop <dir>"; stop "$2" ;;
   url) [ $# -ge 3 ] || die "usage: pg.sh url <dir> <port> [database]"; shift; url "$@" ;;
-  *) die "usage: pg.sh start|stop|url …" ;;
+  tls-dir) [ $# -eq 2 ] || die "usage: pg.sh tls-dir <dir>"; echo "$(resolve_dir "$2")/tls" ;;
+  *) die "usage: pg.sh start|stop|url|tls-dir …" ;;
 esac

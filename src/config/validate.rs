@@ -23,11 +23,8 @@ pub fn validate(settings: &Settings) -> Vec<String> {
         format!("database.schema {schema:?} must be lower-case letters, digits and _ (at most {MAX_SCHEMA_LEN})"),
     );
     if let Some(url) = &settings.database.url {
-        if let Err(error) = url.expose_secret().parse::<tokio_postgres::Config>() {
-            check(
-                false,
-                format!("database.url is not a PostgreSQL connection string: {error}"),
-            );
+        if let Err(error) = crate::adapters::postgres::check_url(url.expose_secret()) {
+            check(false, format!("database.url: {error}"));
         }
     }
     let db = &settings.database;

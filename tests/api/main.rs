@@ -10,6 +10,7 @@ mod dispatch;
 mod outage;
 mod probes;
 mod redelivery;
+mod tls;
 mod trace;
 mod wake_up;
 mod workflow_job;

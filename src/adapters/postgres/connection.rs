@@ -2,6 +2,7 @@
 //! on its `search_path`; failures are sorted into "try again later"
 //! (unavailable) and everything else.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -10,8 +11,10 @@ use diesel_async::pooled_connection::deadpool::{Pool, PoolError};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use tokio_postgres::NoTls;
 
+use super::tls::{self, Target};
 use crate::ports::StoreError;
 
 /// The connection pool.
@@ -43,22 +46,64 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Opens one connection with `search_path` set to `schema`.
-pub async fn establish(url: &str, schema: &str) -> Result<AsyncPgConnection, ConnectionError> {
-    let mut conn = AsyncPgConnection::establish(url).await?;
-    conn.batch_execute(&format!("SET search_path TO {}", quote_ident(schema)))
-        .await
-        .map_err(ConnectionError::CouldntSetupConfiguration)?;
-    Ok(conn)
+/// Opens connections to one database with one schema on the search path.
+#[derive(Clone)]
+pub struct Connector {
+    target: Target,
+    set_search_path: String,
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("tls", &self.target.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connector {
+    /// Parses the connection string and prepares its TLS.
+    pub fn new(options: &PgOptions) -> Result<Self, StoreError> {
+        let target = tls::target(&options.url).map_err(|e| StoreError::Unexpected(e.into()))?;
+        Ok(Self {
+            target,
+            set_search_path: format!("SET search_path TO {}", quote_ident(&options.schema)),
+        })
+    }
+
+    /// Opens one connection.
+    pub async fn connect(&self) -> Result<AsyncPgConnection, ConnectionError> {
+        let config = &self.target.config;
+        let bad = |e: tokio_postgres::Error| ConnectionError::BadConnection(e.to_string());
+        let mut conn = match &self.target.tls {
+            None => {
+                let (client, connection) = config.connect(NoTls).await.map_err(bad)?;
+                AsyncPgConnection::try_from_client_and_connection(client, connection).await?
+            }
+            Some(tls) => {
+                let (client, connection) = config.connect(tls.clone()).await.map_err(bad)?;
+                AsyncPgConnection::try_from_client_and_connection(client, connection).await?
+            }
+        };
+        conn.batch_execute(&self.set_search_path)
+            .await
+            .map_err(ConnectionError::CouldntSetupConfiguration)?;
+        Ok(conn)
+    }
+}
+
+/// Whether `url` is a usable connection string (for configuration checks).
+pub fn check_url(url: &str) -> Result<(), String> {
+    tls::target(url).map(drop)
 }
 
 /// Builds the pool; connections are opened lazily.
-pub fn build_pool(options: &PgOptions) -> Result<PgPool, StoreError> {
-    let schema = options.schema.clone();
+pub fn build_pool(options: &PgOptions, connector: Connector) -> Result<PgPool, StoreError> {
+    let connector = Arc::new(connector);
     let mut config = ManagerConfig::default();
-    config.custom_setup = Box::new(move |url| {
-        let (url, schema) = (url.to_owned(), schema.clone());
-        Box::pin(async move { establish(&url, &schema).await })
+    config.custom_setup = Box::new(move |_url| {
+        let connector = connector.clone();
+        Box::pin(async move { connector.connect().await })
     });
     // A connection whose socket closed is discarded when returned; a test
     // query on every checkout would cost a round trip per delivery.

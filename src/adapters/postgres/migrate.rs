@@ -10,7 +10,7 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use super::connection::{establish, quote_ident, PgOptions};
+use super::connection::{quote_ident, Connector, PgOptions};
 
 /// The migrations of `migrations/`, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -31,7 +31,7 @@ pub enum Direction {
 /// Creates the schema if needed and moves it in `direction`; returns the
 /// versions applied or reverted.
 pub async fn migrate(options: &PgOptions, direction: Direction) -> Result<Vec<String>, BoxError> {
-    let mut conn = establish(&options.url, &options.schema).await?;
+    let mut conn = Connector::new(options)?.connect().await?;
     conn.batch_execute(&format!(
         "CREATE SCHEMA IF NOT EXISTS {}",
         quote_ident(&options.schema)

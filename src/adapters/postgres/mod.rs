@@ -8,6 +8,7 @@ mod migrate;
 mod notifier;
 mod rows;
 mod schema;
+mod tls;
 
 use std::sync::Arc;
 
@@ -17,14 +18,14 @@ use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tokio::task::JoinHandle;
 
-pub use connection::PgOptions;
+pub use connection::{check_url, PgOptions};
 pub use migrate::{migrate, Direction};
 
 use crate::domain::ids::{EntityId, EventId, InstallationId, JobId};
 use crate::domain::job::JobRow;
 use crate::ports::{Applied, DeliveryRecord, EventLog, EventSummary, JobStore, StoreError};
 
-use connection::{build_pool, pool_error, query_error, PgPool};
+use connection::{build_pool, pool_error, query_error, Connector, PgPool};
 use notifier::Notifier;
 use rows::StoredJobRow;
 use schema::jobs;
@@ -53,8 +54,9 @@ impl PgStore {
     /// notifier, whose task ends once every clone of the store is dropped.
     /// Must be called inside a tokio runtime.
     pub fn connect(options: &PgOptions) -> Result<(Self, JoinHandle<()>), StoreError> {
-        let pool = build_pool(options)?;
-        let (notifier, task) = Notifier::spawn(options);
+        let connector = Connector::new(options)?;
+        let pool = build_pool(options, connector.clone())?;
+        let (notifier, task) = Notifier::spawn(options, connector);
         Ok((
             Self {
                 inner: Arc::new(Inner { pool, notifier }),

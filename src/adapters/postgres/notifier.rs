@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::domain::ids::JobId;
 
-use super::connection::{establish, PgOptions};
+use super::connection::{Connector, PgOptions};
 
 /// Sends wake-ups on behalf of committed deliveries.
 #[derive(Debug)]
@@ -29,11 +29,10 @@ pub struct Notifier {
 impl Notifier {
     /// Starts the notifier task. It ends, after sending any wake-up still
     /// due, once the returned `Notifier` is dropped.
-    pub fn spawn(options: &PgOptions) -> (Self, JoinHandle<()>) {
+    pub fn spawn(options: &PgOptions, connector: Connector) -> (Self, JoinHandle<()>) {
         let (newest, pending) = watch::channel(None);
         let task = NotifierTask {
-            url: options.url.clone(),
-            schema: options.schema.clone(),
+            connector,
             channel: options.channel(),
             interval: options.notify_interval,
             connect_timeout: options.connect_timeout,
@@ -49,8 +48,7 @@ impl Notifier {
 }
 
 struct NotifierTask {
-    url: String,
-    schema: String,
+    connector: Connector,
     channel: String,
     interval: Duration,
     connect_timeout: Duration,
@@ -87,8 +85,7 @@ impl NotifierTask {
             Some(conn) => conn,
             empty => {
                 let conn =
-                    tokio::time::timeout(self.connect_timeout, establish(&self.url, &self.schema))
-                        .await??;
+                    tokio::time::timeout(self.connect_timeout, self.connector.connect()).await??;
                 empty.insert(conn)
             }
         };
