@@ -1,13 +1,14 @@
 //! SPEC §1.4: when the database is unreachable nothing is acknowledged —
 //! 503 with Retry-After — and service resumes without a restart.
 
-use crate::support::app::{self, Post};
+use crate::support::app::{self, Post, TestApp};
 use crate::support::db::{self, url_for};
 use crate::support::fixtures;
 use crate::support::proxy::{address_of, Proxy};
 
-#[tokio::test]
-async fn an_outage_answers_503_and_a_retry_after_recovery_is_stored() {
+/// ghfe on a fresh database that it reaches through a cuttable proxy (the
+/// test's own checks connect directly).
+async fn behind_proxy() -> (TestApp, Proxy) {
     let direct = db::fresh_database().await;
     let proxy = Proxy::start(address_of(&direct)).await;
     let database = direct.rsplit('/').next().unwrap();
@@ -15,7 +16,12 @@ async fn an_outage_answers_503_and_a_retry_after_recovery_is_stored() {
         &format!("postgres://postgres@127.0.0.1:{}/x", proxy.port),
         database,
     );
-    let app = app::spawn(app::settings(&proxied), direct).await;
+    (app::spawn(app::settings(&proxied), direct).await, proxy)
+}
+
+#[tokio::test]
+async fn an_outage_answers_503_and_a_retry_after_recovery_is_stored() {
+    let (app, proxy) = behind_proxy().await;
     assert_eq!(
         app.deliver("ping", fixtures::bytes("ping.json"))
             .await
@@ -56,15 +62,9 @@ async fn an_outage_answers_503_and_a_retry_after_recovery_is_stored() {
 
 #[tokio::test]
 async fn an_unreachable_database_at_start_up_is_not_fatal() {
-    let direct = db::fresh_database().await;
-    let proxy = Proxy::start(address_of(&direct)).await;
+    // The pool connects lazily: cutting right after start-up is cutting before it.
+    let (app, proxy) = behind_proxy().await;
     proxy.cut();
-    let database = direct.rsplit('/').next().unwrap();
-    let proxied = url_for(
-        &format!("postgres://postgres@127.0.0.1:{}/x", proxy.port),
-        database,
-    );
-    let app = app::spawn(app::settings(&proxied), direct).await;
     assert_eq!(
         app.deliver("ping", fixtures::bytes("ping.json"))
             .await

@@ -20,18 +20,17 @@ pub struct Envelope {
     pub app_id: AppId,
 }
 
-/// Builds the typed delivery of `document`; `body` is its raw text.
-pub fn read(
-    envelope: Envelope,
-    document: Value,
-    body: String,
-) -> Result<Delivery, InvalidDelivery> {
+/// Builds the typed delivery of `document`; `raw` holds the bytes it was
+/// parsed from, copied only for the events whose full body is stored.
+pub fn read(envelope: Envelope, document: Value, raw: &[u8]) -> Result<Delivery, InvalidDelivery> {
     if !document.is_object() {
         return Err(InvalidDelivery::NotAnObject);
     }
+    // serde_json accepted the bytes, so they are UTF-8.
+    let body = || String::from_utf8_lossy(raw).into_owned();
     let mut context = context(&document);
     let kind = match envelope.event.as_str() {
-        "ping" => DeliveryKind::Ping { body },
+        "ping" => DeliveryKind::Ping { body: body() },
         "installation" | "installation_repositories" => {
             object(&document, "installation")?;
             let account = object(&document, "installation.account")?;
@@ -49,7 +48,7 @@ pub fn read(
             );
             DeliveryKind::Installation {
                 action: string(&document, "action")?.to_owned(),
-                body,
+                body: body(),
             }
         }
         "installation_target" => {
@@ -62,15 +61,19 @@ pub fn read(
             );
             DeliveryKind::Installation {
                 action: string(&document, "action")?.to_owned(),
-                body,
+                body: body(),
             }
         }
         "workflow_job" => DeliveryKind::WorkflowJob(Box::new(job(document)?)),
         "workflow_run" => {
             let (action, run) = run(&document)?;
-            DeliveryKind::WorkflowRun { action, run, body }
+            DeliveryKind::WorkflowRun {
+                action,
+                run,
+                body: body(),
+            }
         }
-        _ => DeliveryKind::Other { body },
+        _ => DeliveryKind::Other { body: body() },
     };
     Ok(Delivery {
         event: envelope.event,

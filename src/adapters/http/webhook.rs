@@ -185,9 +185,6 @@ async fn accept<S: JobStore>(
         .get("action")
         .and_then(serde_json::Value::as_str)
         .map(str::to_owned);
-    // serde_json accepted the bytes, so they are UTF-8.
-    let raw = String::from_utf8(body.to_vec())
-        .map_err(|_| Rejection::Invalid(InvalidDelivery::NotAnObject))?;
     let envelope = Envelope {
         event: event.to_owned(),
         delivery_id: header(req, "X-GitHub-Delivery")
@@ -195,7 +192,7 @@ async fn accept<S: JobStore>(
             .map(|id| DeliveryId(id.to_owned())),
         app_id: AppId(app_id),
     };
-    let delivery = payload::read(envelope, document, raw).map_err(Rejection::Invalid)?;
+    let delivery = payload::read(envelope, document, &body).map_err(Rejection::Invalid)?;
     Ok(state.service.handle(delivery).await?)
 }
 

@@ -27,7 +27,7 @@ fn job_document() -> Value {
 }
 
 fn read_job(document: Value) -> Result<JobDelivery, InvalidDelivery> {
-    match read(envelope("workflow_job"), document, String::new())?.kind {
+    match read(envelope("workflow_job"), document, b"")?.kind {
         DeliveryKind::WorkflowJob(job) => Ok(*job),
         other => panic!("not a job: {other:?}"),
     }
@@ -136,7 +136,7 @@ fn installation_events_take_their_entity_from_the_installation() {
         "action": "created",
         "installation": {"id": 7, "target_type": "Organization", "target_id": 70, "account": {"id": 71, "login": "acme"}}
     });
-    let delivery = read(envelope("installation"), document, "{}".into()).unwrap();
+    let delivery = read(envelope("installation"), document, b"{}").unwrap();
     assert_eq!(delivery.context.installation_id, Some(InstallationId(7)));
     assert_eq!(
         delivery.context.entity,
@@ -147,12 +147,7 @@ fn installation_events_take_their_entity_from_the_installation() {
         })
     );
     let no_account = json!({"action": "created", "installation": {"id": 7}});
-    let error = read(
-        envelope("installation_repositories"),
-        no_account,
-        "{}".into(),
-    )
-    .unwrap_err();
+    let error = read(envelope("installation_repositories"), no_account, b"{}").unwrap_err();
     assert_eq!(error.to_string(), "Missing field: installation.account");
 }
 
@@ -162,7 +157,7 @@ fn installation_target_uses_the_top_level_account_and_type() {
         "action": "renamed", "target_type": "User",
         "account": {"id": 9, "login": "new-login"}, "installation": {"id": 3}
     });
-    let delivery = read(envelope("installation_target"), document, "{}".into()).unwrap();
+    let delivery = read(envelope("installation_target"), document, b"{}").unwrap();
     assert_eq!(
         delivery.context.entity,
         Some(Entity {
@@ -172,14 +167,14 @@ fn installation_target_uses_the_top_level_account_and_type() {
         })
     );
     let missing = json!({"action": "renamed", "installation": {"id": 3}});
-    let error = read(envelope("installation_target"), missing, "{}".into()).unwrap_err();
+    let error = read(envelope("installation_target"), missing, b"{}").unwrap_err();
     assert_eq!(error, InvalidDelivery::MissingField("account"));
 }
 
 #[test]
 fn runs_need_the_run_and_its_repository() {
     let document = json!({"action": "requested", "workflow_run": {"id": 5, "status": "queued"}});
-    let error = read(envelope("workflow_run"), document, "{}".into()).unwrap_err();
+    let error = read(envelope("workflow_run"), document, b"{}").unwrap_err();
     assert_eq!(error, InvalidDelivery::MissingField("repository"));
 }
 
@@ -187,7 +182,7 @@ fn runs_need_the_run_and_its_repository() {
 fn anything_but_an_object_is_invalid_json() {
     for document in [json!([]), json!("text"), json!(1), Value::Null] {
         assert_eq!(
-            read(envelope("ping"), document, String::new()).unwrap_err(),
+            read(envelope("ping"), document, b"").unwrap_err(),
             InvalidDelivery::NotAnObject
         );
     }
