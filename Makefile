@@ -6,7 +6,7 @@ PG_DEV_PORT  ?= 55432
 PG_TEST_DIR  := .local/pg-test
 PG_TEST_PORT ?= 55433
 
-.PHONY: run test db-start db-stop lint
+.PHONY: run test bench db-stop lint
 
 run: ## build ghfe and serve it on :8080 against a local PostgreSQL (Ctrl-C stops)
 	@scripts/pg.sh start $(PG_DEV_DIR) $(PG_DEV_PORT)
@@ -15,6 +15,9 @@ run: ## build ghfe and serve it on :8080 against a local PostgreSQL (Ctrl-C stop
 
 test: ## the whole suite against a throwaway PostgreSQL
 	@scripts/test.sh $(PG_TEST_DIR) $(PG_TEST_PORT)
+
+bench: ## ghfe beside PostgreSQL's ceiling for its own transaction (about 6 minutes; loopback only)
+	@bench/run.sh
 
 db-stop: ## stop the development PostgreSQL
 	@scripts/pg.sh stop $(PG_DEV_DIR)

@@ -5,6 +5,8 @@
 #   scripts/pg.sh stop  <dir>                                     stop
 #   scripts/pg.sh url   <dir> <port> [database]                   print a connection URL
 #   scripts/pg.sh tls-dir <dir>                                   where --tls keeps its certificates
+#   scripts/pg.sh bin                                             PostgreSQL's bin directory
+#   scripts/pg.sh dir <dir>                                       where the cluster and its log live
 #
 # --fresh wipes the cluster first (the test suite wants no leftovers);
 # --fast turns fsync off (tests only: a crash loses data);
@@ -131,5 +133,7 @@ case ${1:-} in
   stop) [ $# -eq 2 ] || die "usage: pg.sh stop <dir>"; stop "$2" ;;
   url) [ $# -ge 3 ] || die "usage: pg.sh url <dir> <port> [database]"; shift; url "$@" ;;
   tls-dir) [ $# -eq 2 ] || die "usage: pg.sh tls-dir <dir>"; echo "$(resolve_dir "$2")/tls" ;;
-  *) die "usage: pg.sh start|stop|url|tls-dir …" ;;
+  bin) pg_bin ;;
+  dir) [ $# -eq 2 ] || die "usage: pg.sh dir <dir>"; resolve_dir "$2" ;;
+  *) die "usage: pg.sh start|stop|url|tls-dir|bin|dir …" ;;
 esac

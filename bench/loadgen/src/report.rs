@@ -1,0 +1,312 @@
+//! The suite's JSON lines → `bench/results/<date>.json`, an SVG chart and
+//! a summary with the issue's targets.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// JSON lines written by `run` and by bench/run.sh for pgbench.
+    #[arg(long)]
+    lines: PathBuf,
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long)]
+    svg: PathBuf,
+    #[arg(long)]
+    rss_idle_kb: u64,
+    #[arg(long)]
+    rss_peak_kb: u64,
+    /// Free text about the machine, for the record.
+    #[arg(long, default_value = "")]
+    machine: String,
+}
+
+const CONCURRENCIES: [u64; 4] = [1, 8, 32, 64];
+
+/// Deliveries per second and latency of one series point.
+fn find<'a>(
+    runs: &'a [Value],
+    kind: &str,
+    scenario: &str,
+    concurrency: u64,
+    notify: Option<bool>,
+) -> Option<&'a Value> {
+    runs.iter().find(|run| {
+        run["kind"] == kind
+            && run["scenario"] == scenario
+            && run["concurrency"] == concurrency
+            && notify.is_none_or(|n| run["notify"] == n)
+    })
+}
+
+fn rate(run: Option<&Value>) -> Option<f64> {
+    let run = run?;
+    run["throughput_rps"]
+        .as_f64()
+        .or_else(|| run["deliveries_per_s"].as_f64())
+}
+
+fn target(name: &str, value: Option<f64>, limit: f64, at_least: bool) -> Value {
+    let met = value.is_some_and(|v| if at_least { v >= limit } else { v <= limit });
+    json!({ "target": name, "value": value, "limit": limit, "met": met })
+}
+
+pub fn write(args: &ReportArgs) -> anyhow::Result<()> {
+    let runs: Vec<Value> = std::fs::read_to_string(&args.lines)?
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect::<Result<_, _>>()?;
+    let ghfe_q = find(&runs, "ghfe", "queued", 32, None);
+    let ceiling_q = find(&runs, "ceiling", "queued", 32, Some(false));
+    let ghfe_l = find(&runs, "ghfe", "lifecycle", 32, None);
+    let ceiling_l = find(&runs, "ceiling", "lifecycle", 32, Some(false));
+    let ratio = |a: Option<f64>, b: Option<f64>| Some(a? / b?);
+    let lost: u64 = runs
+        .iter()
+        .filter(|run| run["kind"] == "ghfe")
+        .map(|run| {
+            [
+                "lost_events",
+                "duplicated_events",
+                "lost_jobs",
+                "rows_for_rejected",
+                "wrong_status",
+            ]
+            .iter()
+            .map(|key| run["check"][key].as_u64().unwrap_or(0))
+            .sum::<u64>()
+        })
+        .sum();
+    let targets = vec![
+        target(
+            "queued c=32: ghfe / no-notify ceiling ≥ 0.90",
+            ratio(rate(ghfe_q), rate(ceiling_q)),
+            0.90,
+            true,
+        ),
+        target(
+            "queued c=32: wake-up p99 ≤ 50 ms",
+            ghfe_q.and_then(|r| r["wake_ms"]["p99"].as_f64()),
+            50.0,
+            false,
+        ),
+        target(
+            "queued c=32: ghfe p99 ≤ 3 × ceiling mean latency",
+            ratio(
+                ghfe_q.and_then(|r| r["latency_ms"]["p99"].as_f64()),
+                ceiling_q.and_then(|r| r["latency_avg_ms"].as_f64()),
+            ),
+            3.0,
+            false,
+        ),
+        target(
+            "lifecycle c=32: ghfe / no-notify ceiling ≥ 0.85",
+            ratio(rate(ghfe_l), rate(ceiling_l)),
+            0.85,
+            true,
+        ),
+        target(
+            "resident memory idle ≤ 30 MB",
+            Some(args.rss_idle_kb as f64 / 1024.0),
+            30.0,
+            false,
+        ),
+        target(
+            "resident memory under load ≤ 120 MB",
+            Some(args.rss_peak_kb as f64 / 1024.0),
+            120.0,
+            false,
+        ),
+        target("lost or duplicated rows = 0", Some(lost as f64), 0.0, false),
+    ];
+    let results = json!({
+        "machine": args.machine,
+        "rss_kb": { "idle": args.rss_idle_kb, "peak": args.rss_peak_kb },
+        "targets": targets,
+        "runs": runs,
+    });
+    std::fs::write(&args.out, serde_json::to_string_pretty(&results)? + "\n")?;
+    std::fs::write(&args.svg, chart(&runs))?;
+    print!("{}", summary(&runs, &targets));
+    Ok(())
+}
+
+fn summary(runs: &[Value], targets: &[Value]) -> String {
+    let mut text = String::from("scenario   c  ceiling(no notify)  ceiling(notify)  ghfe      ratio  ghfe p99 ms  wake p99 ms\n");
+    for scenario in ["queued", "lifecycle"] {
+        for c in CONCURRENCIES {
+            let plain = rate(find(runs, "ceiling", scenario, c, Some(false)));
+            let notify = rate(find(runs, "ceiling", scenario, c, Some(true)));
+            let ghfe = find(runs, "ghfe", scenario, c, None);
+            let fmt = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.0}"));
+            let ratio = rate(ghfe)
+                .zip(plain)
+                .map_or_else(|| "-".to_owned(), |(g, p)| format!("{:.2}", g / p));
+            let p99 = ghfe
+                .and_then(|g| g["latency_ms"]["p99"].as_f64())
+                .map_or_else(|| "-".into(), |v| format!("{v:.1}"));
+            let wake = ghfe
+                .and_then(|g| g["wake_ms"]["p99"].as_f64())
+                .map_or_else(|| "-".into(), |v| format!("{v:.1}"));
+            let _ = writeln!(
+                text,
+                "{scenario:<9} {c:>3}  {:>18}  {:>15}  {:>6}  {ratio:>6}  {p99:>11}  {wake:>11}",
+                fmt(plain),
+                fmt(notify),
+                fmt(rate(ghfe))
+            );
+        }
+    }
+    for t in targets {
+        let value = t["value"]
+            .as_f64()
+            .map_or_else(|| "-".to_owned(), |v| format!("{v:.2}"));
+        let _ = writeln!(
+            text,
+            "{} {}: {value}",
+            if t["met"] == true { "MET " } else { "MISS" },
+            t["target"].as_str().unwrap_or("")
+        );
+    }
+    text
+}
+
+/// Throughput and p99 latency against concurrency, ghfe beside the ceiling.
+fn chart(runs: &[Value]) -> String {
+    let panels: [(&str, &str, fn(&Value) -> Option<f64>); 2] = [
+        ("Deliveries per second", "ceiling", |run| rate(Some(run))),
+        ("Latency, ms (ghfe p99; ceiling mean)", "ceiling", |run| {
+            run["latency_ms"]["p99"]
+                .as_f64()
+                .or_else(|| run["latency_avg_ms"].as_f64())
+        }),
+    ];
+    let series: [(&str, &str, Option<bool>, &str, &str); 6] = [
+        ("ghfe queued", "ghfe", None, "queued", "#1f6feb"),
+        (
+            "ceiling queued",
+            "ceiling",
+            Some(false),
+            "queued",
+            "#8c959f",
+        ),
+        (
+            "ceiling queued + NOTIFY",
+            "ceiling",
+            Some(true),
+            "queued",
+            "#d1242f",
+        ),
+        ("ghfe lifecycle", "ghfe", None, "lifecycle", "#1a7f37"),
+        (
+            "ceiling lifecycle",
+            "ceiling",
+            Some(false),
+            "lifecycle",
+            "#bf8700",
+        ),
+        (
+            "ceiling lifecycle + NOTIFY",
+            "ceiling",
+            Some(true),
+            "lifecycle",
+            "#8250df",
+        ),
+    ];
+    let (width, height, pad) = (460.0, 300.0, 50.0);
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="sans-serif" font-size="11">"#,
+        width * 2.0,
+        height + 90.0
+    );
+    svg.push_str(r#"<rect width="100%" height="100%" fill="white"/>"#);
+    for (index, (title, _, value)) in panels.iter().enumerate() {
+        let left = index as f64 * width;
+        let max = runs.iter().filter_map(value).fold(1.0_f64, f64::max) * 1.1;
+        let x = |i: usize| left + pad + i as f64 * (width - 2.0 * pad) / 3.0;
+        let y = |v: f64| height - pad + 20.0 - v / max * (height - 2.0 * pad);
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="18" font-size="13" font-weight="bold">{title}</text>"#,
+            left + pad
+        );
+        let _ = write!(
+            svg,
+            r##"<line x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="#444"/><line x1="{0}" y1="{1}" x2="{0}" y2="{3}" stroke="#444"/>"##,
+            x(0) - 10.0,
+            y(0.0),
+            x(3) + 10.0,
+            y(max)
+        );
+        for step in 0..=4 {
+            let v = max / 4.0 * f64::from(step);
+            let _ = write!(
+                svg,
+                r#"<text x="{}" y="{}" text-anchor="end">{v:.0}</text>"#,
+                x(0) - 14.0,
+                y(v) + 4.0
+            );
+        }
+        for (i, c) in CONCURRENCIES.iter().enumerate() {
+            let _ = write!(
+                svg,
+                r#"<text x="{}" y="{}" text-anchor="middle">{c}</text>"#,
+                x(i),
+                y(0.0) + 16.0
+            );
+        }
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{}" text-anchor="middle">concurrency</text>"#,
+            x(0) + (x(3) - x(0)) / 2.0,
+            y(0.0) + 32.0
+        );
+        for (_, kind, notify, scenario, color) in series {
+            let points: Vec<String> = CONCURRENCIES
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    Some(format!(
+                        "{:.1},{:.1}",
+                        x(i),
+                        y(value(find(runs, kind, scenario, *c, notify)?)?)
+                    ))
+                })
+                .collect();
+            let dash = if kind == "ceiling" {
+                r#" stroke-dasharray="5,3""#
+            } else {
+                ""
+            };
+            let _ = write!(
+                svg,
+                r#"<polyline fill="none" stroke="{color}" stroke-width="2"{dash} points="{}"/>"#,
+                points.join(" ")
+            );
+        }
+    }
+    for (i, (name, kind, _, _, color)) in series.iter().enumerate() {
+        let (lx, ly) = (
+            50.0 + (i % 3) as f64 * 300.0,
+            height + 45.0 + (i / 3) as f64 * 18.0,
+        );
+        let dash = if *kind == "ceiling" {
+            r#" stroke-dasharray="5,3""#
+        } else {
+            ""
+        };
+        let _ = write!(
+            svg,
+            r#"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="{}">{name}</text>"#,
+            lx + 24.0,
+            lx + 30.0,
+            ly + 4.0
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
