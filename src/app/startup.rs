@@ -32,6 +32,8 @@ pub fn pg_options(settings: &Settings) -> anyhow::Result<PgOptions> {
         connect_timeout: Duration::from_millis(db.connect_timeout_ms),
         acquire_timeout: Duration::from_millis(db.acquire_timeout_ms),
         notify_interval: Duration::from_millis(db.notify_interval_ms),
+        batch_workers: db.batch_workers,
+        batch_max: db.batch_max,
     })
 }
 

@@ -99,6 +99,10 @@ pub struct DatabaseSettings {
     pub connect_timeout_ms: u64,
     pub acquire_timeout_ms: u64,
     pub notify_interval_ms: u64,
+    /// Concurrent group-commit transactions.
+    pub batch_workers: usize,
+    /// Deliveries committed together at most.
+    pub batch_max: usize,
     /// Apply pending migrations when `serve` starts.
     pub migrate_on_start: bool,
 }

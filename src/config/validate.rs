@@ -33,6 +33,14 @@ pub fn validate(settings: &Settings) -> Vec<String> {
         "database.pool_size must be at least 1".into(),
     );
     check(
+        db.batch_workers >= 1,
+        "database.batch_workers must be at least 1".into(),
+    );
+    check(
+        db.batch_max >= 1,
+        "database.batch_max must be at least 1".into(),
+    );
+    check(
         db.connect_timeout_ms >= 1,
         "database.connect_timeout_ms must be at least 1".into(),
     );

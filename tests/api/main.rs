@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod batching;
 mod checks;
 mod cli;
 mod dispatch;

@@ -34,6 +34,8 @@ pub fn options(url: &str) -> PgOptions {
         connect_timeout: Duration::from_secs(2),
         acquire_timeout: Duration::from_secs(2),
         notify_interval: Duration::from_millis(5),
+        batch_workers: 2,
+        batch_max: 64,
     }
 }
 

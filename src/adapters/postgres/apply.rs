@@ -1,11 +1,11 @@
-//! Applying one delivery: the job or run change and its event row commit
-//! together, or nothing does.
+//! Applying one delivery on its own: the path of a lone delivery, of a
+//! delivery whose batch failed, and of `workflow_run` deliveries.
 //!
-//! Dedup is enforced by the unique index on `delivery_id`: the event row is
-//! inserted last with `ON CONFLICT DO NOTHING`; when it conflicts, the
-//! transaction rolls back and the first attempt's outcome is returned. A
-//! concurrent duplicate waits on the index entry of the first attempt, so
-//! exactly one of them commits.
+//! A job delivery is one statement (`statement.rs`), atomic by itself; a
+//! delivery that changes nothing is one insert. Dedup rests on the unique
+//! index on `delivery_id`: an event insert that conflicts means a duplicate.
+
+use std::sync::Arc;
 
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
@@ -18,16 +18,9 @@ use crate::domain::outcome::Outcome;
 use crate::domain::run::{run_advances, RunReport};
 use crate::ports::{Applied, Change, DeliveryRecord, EventRecord, PriorOutcome};
 
-use super::rows::{NewEventRow, NewJobRow, RunRow, Status};
-use super::schema::{installation_events, jobs, workflow_runs};
-
-diesel::define_sql_function! {
-    /// SQL `COALESCE(a, b)`.
-    fn coalesce<T: diesel::sql_types::SqlType + diesel::sql_types::SingleValue>(
-        a: diesel::sql_types::Nullable<T>,
-        b: diesel::sql_types::Nullable<T>,
-    ) -> diesel::sql_types::Nullable<T>;
-}
+use super::rows::{without_nul, NewEventRow, RawJson, RunRow};
+use super::schema::{installation_events, workflow_runs};
+use super::statement::{self, JobStatement};
 
 /// A committed delivery and the job it made `pending`, if any.
 #[derive(Debug)]
@@ -36,46 +29,89 @@ pub struct Committed {
     pub new_pending: Option<JobId>,
 }
 
-enum Failure {
-    Db(DieselError),
-    Duplicate,
+/// A delivery ready to execute: its event row without the payload, the
+/// payload (shared, so a retry does not copy it) and its change.
+#[derive(Debug)]
+pub struct Item {
+    pub event: EventRecord,
+    pub payload: Arc<str>,
+    pub change: Change,
 }
 
-impl From<DieselError> for Failure {
-    fn from(error: DieselError) -> Self {
-        Self::Db(error)
+impl From<DeliveryRecord> for Item {
+    fn from(record: DeliveryRecord) -> Self {
+        let DeliveryRecord { mut event, change } = record;
+        let payload = Arc::from(without_nul(&std::mem::take(&mut event.payload)));
+        Self {
+            event,
+            payload,
+            change,
+        }
     }
 }
 
-/// Applies `record` on `conn` (see the module comment).
-pub async fn apply(conn: &mut AsyncPgConnection, record: DeliveryRecord) -> QueryResult<Committed> {
-    let DeliveryRecord { mut event, change } = record;
-    let payload = std::mem::take(&mut event.payload);
-    if let Change::Nothing(outcome) = change {
-        // A lone insert is atomic by itself: no transaction round trips.
-        return match insert_event(conn, &event, &outcome, payload).await? {
-            Some(id) => Ok(recorded(id, outcome, None)),
-            None => duplicate(conn, &event).await,
-        };
+/// What executing an item's statement returned.
+#[derive(Debug)]
+pub enum Executed {
+    /// A delivery without a job change: the event id, `None` if duplicate.
+    Event(Option<i64>),
+    Job(statement::Applied),
+}
+
+/// Sends the item's one statement (`Run` items are not executed this way).
+pub async fn execute(mut conn: &AsyncPgConnection, item: &Item) -> QueryResult<Executed> {
+    match &item.change {
+        Change::Nothing(outcome) => {
+            insert_event(&mut conn, &item.event, outcome, item.payload.clone())
+                .await
+                .map(Executed::Event)
+        }
+        Change::Job(report) => {
+            let row = JobStatement::new(&item.event, item.payload.clone(), report)
+                .get_result(&mut conn)
+                .await?;
+            Ok(Executed::Job(JobStatement::applied(row)))
+        }
+        Change::Run(_) => unreachable!("runs are applied in a transaction of their own"),
     }
-    let result = conn
-        .transaction(async |conn| {
-            let (outcome, new_pending) = match &change {
-                Change::Job(report) => apply_job(conn, report).await?,
-                Change::Run(run) => (apply_run(conn, run).await?, None),
-                Change::Nothing(_) => unreachable!("handled above"),
-            };
-            match insert_event(conn, &event, &outcome, payload).await? {
-                Some(id) => Ok((id, outcome, new_pending)),
-                None => Err(Failure::Duplicate),
-            }
-        })
-        .await;
-    match result {
-        Ok((id, outcome, new_pending)) => Ok(recorded(id, outcome, new_pending)),
-        Err(Failure::Duplicate) => duplicate(conn, &event).await,
-        Err(Failure::Db(error)) => Err(error),
+}
+
+/// Turns a committed statement's result into the answer; looks up the first
+/// outcome of a duplicate, and runs a raced job delivery again.
+pub async fn settle(
+    conn: &mut AsyncPgConnection,
+    item: &Item,
+    executed: Executed,
+) -> QueryResult<Committed> {
+    match (executed, &item.change) {
+        (Executed::Event(Some(id)), Change::Nothing(outcome)) => {
+            Ok(recorded(id, outcome.clone(), None))
+        }
+        (Executed::Job(statement::Applied::Recorded { event_id, was }), Change::Job(report)) => {
+            Ok(recorded(
+                event_id,
+                report.decide(was).outcome,
+                newly_pending(report, was),
+            ))
+        }
+        (Executed::Job(statement::Applied::Raced), Change::Job(_)) => {
+            Box::pin(apply_one(conn, item)).await
+        }
+        _ => duplicate(conn, &item.event).await,
     }
+}
+
+fn newly_pending(report: &JobReport, was: Option<JobStatus>) -> Option<JobId> {
+    (report.decide(was).effect == JobEffect::Insert(JobStatus::Pending)).then_some(report.job_id)
+}
+
+/// Applies one item on its own.
+pub async fn apply_one(conn: &mut AsyncPgConnection, item: &Item) -> QueryResult<Committed> {
+    if let Change::Run(run) = &item.change {
+        return apply_run(conn, &item.event, item.payload.clone(), run).await;
+    }
+    let executed = execute(conn, item).await?;
+    settle(conn, item, executed).await
 }
 
 fn recorded(id: i64, outcome: Outcome, new_pending: Option<JobId>) -> Committed {
@@ -89,15 +125,23 @@ fn recorded(id: i64, outcome: Outcome, new_pending: Option<JobId>) -> Committed 
 }
 
 /// Inserts the event row; `None` when its delivery id already has one.
-async fn insert_event(
-    conn: &mut AsyncPgConnection,
+async fn insert_event<C>(
+    conn: &mut C,
     event: &EventRecord,
     outcome: &Outcome,
-    payload: String,
-) -> QueryResult<Option<i64>> {
+    payload: Arc<str>,
+) -> QueryResult<Option<i64>>
+where
+    C: diesel_async::AsyncConnectionCore<Backend = diesel::pg::Pg>,
+{
     let response = outcome.message();
     diesel::insert_into(installation_events::table)
-        .values(NewEventRow::new(event, outcome.code(), &response, payload))
+        .values(NewEventRow::new(
+            event,
+            outcome.code(),
+            &response,
+            RawJson(payload),
+        ))
         .on_conflict(installation_events::delivery_id)
         .filter_target(installation_events::delivery_id.is_not_null())
         .do_nothing()
@@ -124,78 +168,43 @@ async fn duplicate(conn: &mut AsyncPgConnection, event: &EventRecord) -> QueryRe
     })
 }
 
-/// Decides against the locked row and applies the effect. When a
-/// concurrent delivery inserts the job first, the insert does nothing and
-/// the decision is taken again with the row it committed.
-async fn apply_job(
+enum Failure {
+    Db(DieselError),
+    Duplicate,
+}
+
+impl From<DieselError> for Failure {
+    fn from(error: DieselError) -> Self {
+        Self::Db(error)
+    }
+}
+
+/// A `workflow_run` upsert and its event row in one transaction, rolled
+/// back when the event row turns out to be a duplicate.
+async fn apply_run(
     conn: &mut AsyncPgConnection,
-    report: &JobReport,
-) -> QueryResult<(Outcome, Option<JobId>)> {
-    let id = report.job_id.0;
-    loop {
-        let current: Option<Status> = jobs::table
-            .find(id)
-            .select(jobs::status)
-            .for_update()
-            .first(conn)
-            .await
-            .optional()?;
-        let decision = report.decide(current.map(|status| status.0));
-        let progress = report.progress();
-        match decision.effect {
-            JobEffect::Nothing => {}
-            JobEffect::Insert(status) => {
-                let row = report
-                    .new_row(status)
-                    .expect("insert is decided only for insertable reports");
-                let inserted = diesel::insert_into(jobs::table)
-                    .values(NewJobRow::from(&row))
-                    .on_conflict_do_nothing()
-                    .execute(conn)
-                    .await?;
-                if inserted == 0 {
-                    continue;
-                }
-                return Ok((
-                    decision.outcome,
-                    (status == JobStatus::Pending).then_some(report.job_id),
-                ));
-            }
-            JobEffect::MarkRunning => {
-                diesel::update(jobs::table.find(id))
-                    .set((
-                        jobs::status.eq(Status(JobStatus::Running)),
-                        jobs::k8s_pod.eq(coalesce(jobs::k8s_pod, progress.k8s_pod)),
-                        jobs::job_started_at
-                            .eq(coalesce(jobs::job_started_at, progress.started_at)),
-                        jobs::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(conn)
-                    .await?;
-            }
-            JobEffect::MarkCompleted => {
-                diesel::update(jobs::table.find(id))
-                    .set((
-                        jobs::status.eq(Status(JobStatus::Completed)),
-                        jobs::k8s_pod.eq(coalesce(jobs::k8s_pod, progress.k8s_pod)),
-                        jobs::job_started_at
-                            .eq(coalesce(jobs::job_started_at, progress.started_at)),
-                        jobs::job_conclusion
-                            .eq(coalesce(progress.conclusion, jobs::job_conclusion)),
-                        jobs::job_completed_at
-                            .eq(coalesce(progress.completed_at, jobs::job_completed_at)),
-                        jobs::updated_at.eq(diesel::dsl::now),
-                    ))
-                    .execute(conn)
-                    .await?;
-            }
-        }
-        return Ok((decision.outcome, None));
+    event: &EventRecord,
+    payload: Arc<str>,
+    run: &RunReport,
+) -> QueryResult<Committed> {
+    let outcome = Outcome::RunRecorded(run.run_id);
+    let result = conn
+        .transaction(async |conn| {
+            upsert_run(conn, run).await?;
+            insert_event(conn, event, &outcome, payload)
+                .await?
+                .ok_or(Failure::Duplicate)
+        })
+        .await;
+    match result {
+        Ok(id) => Ok(recorded(id, outcome, None)),
+        Err(Failure::Duplicate) => duplicate(conn, event).await,
+        Err(Failure::Db(error)) => Err(error),
     }
 }
 
 /// Upserts a run unless that would move its status back.
-async fn apply_run(conn: &mut AsyncPgConnection, run: &RunReport) -> QueryResult<Outcome> {
+async fn upsert_run(conn: &mut AsyncPgConnection, run: &RunReport) -> QueryResult<()> {
     let id = run.run_id.0;
     loop {
         let current: Option<Option<String>> = workflow_runs::table
@@ -213,7 +222,7 @@ async fn apply_run(conn: &mut AsyncPgConnection, run: &RunReport) -> QueryResult
                     .execute(conn)
                     .await?;
                 if inserted == 0 {
-                    continue;
+                    continue; // a concurrent delivery inserted it first
                 }
             }
             Some(status) if run_advances(status.as_deref(), run.status.as_deref()) => {
@@ -227,6 +236,6 @@ async fn apply_run(conn: &mut AsyncPgConnection, run: &RunReport) -> QueryResult
             }
             Some(_) => {}
         }
-        return Ok(Outcome::RunRecorded(run.run_id));
+        return Ok(());
     }
 }

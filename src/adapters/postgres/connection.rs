@@ -32,6 +32,9 @@ pub struct PgOptions {
     pub acquire_timeout: Duration,
     /// Least time between two wake-up notifications.
     pub notify_interval: Duration,
+    /// Concurrent group-commit transactions, and deliveries in each at most.
+    pub batch_workers: usize,
+    pub batch_max: usize,
 }
 
 impl PgOptions {

@@ -2,12 +2,14 @@
 //! deployment, embedded migrations and the coalescing scheduler wake-up.
 
 mod apply;
+mod batch;
 mod connection;
 mod event_log;
 mod migrate;
 mod notifier;
 mod rows;
 mod schema;
+mod statement;
 mod tls;
 
 use std::sync::Arc;
@@ -23,8 +25,10 @@ pub use migrate::{migrate, Direction};
 
 use crate::domain::ids::{EntityId, EventId, InstallationId, JobId};
 use crate::domain::job::JobRow;
-use crate::ports::{Applied, DeliveryRecord, EventLog, EventSummary, JobStore, StoreError};
+use crate::ports::{Applied, Change, DeliveryRecord, EventLog, EventSummary, JobStore, StoreError};
 
+use apply::Item;
+use batch::Batcher;
 use connection::{build_pool, pool_error, query_error, Connector, PgPool};
 use notifier::Notifier;
 use rows::StoredJobRow;
@@ -38,6 +42,7 @@ pub struct PgStore {
 
 struct Inner {
     pool: PgPool,
+    batcher: Batcher,
     notifier: Notifier,
 }
 
@@ -50,19 +55,27 @@ impl std::fmt::Debug for Inner {
 }
 
 impl PgStore {
-    /// Creates the pool (connections open lazily) and starts the wake-up
-    /// notifier, whose task ends once every clone of the store is dropped.
+    /// Creates the pool (connections open lazily), starts the group-commit
+    /// workers and the wake-up notifier. The returned task ends, after the
+    /// last commit and wake-up, once every clone of the store is dropped.
     /// Must be called inside a tokio runtime.
     pub fn connect(options: &PgOptions) -> Result<(Self, JoinHandle<()>), StoreError> {
         let connector = Connector::new(options)?;
         let pool = build_pool(options, connector.clone())?;
-        let (notifier, task) = Notifier::spawn(options, connector);
-        Ok((
-            Self {
-                inner: Arc::new(Inner { pool, notifier }),
-            },
-            task,
-        ))
+        let (batcher, workers) = Batcher::spawn(&pool, options.batch_workers, options.batch_max);
+        let (notifier, notifier_task) = Notifier::spawn(options, connector);
+        let task = tokio::spawn(async move {
+            for worker in workers {
+                drop(worker.await);
+            }
+            drop(notifier_task.await);
+        });
+        let inner = Arc::new(Inner {
+            pool,
+            batcher,
+            notifier,
+        });
+        Ok((Self { inner }, task))
     }
 
     async fn conn(&self) -> Result<Object<AsyncPgConnection>, StoreError> {
@@ -78,8 +91,14 @@ impl PgStore {
 
 impl JobStore for PgStore {
     async fn apply(&self, record: DeliveryRecord) -> Result<Applied, StoreError> {
-        let mut conn = self.conn().await?;
-        let committed = apply::apply(&mut conn, record).await.map_err(query_error)?;
+        let committed = if matches!(record.change, Change::Run(_)) {
+            let mut conn = self.conn().await?;
+            apply::apply_one(&mut conn, &Item::from(record))
+                .await
+                .map_err(query_error)?
+        } else {
+            self.inner.batcher.apply(record).await?
+        };
         if let Some(job) = committed.new_pending {
             self.inner.notifier.wake(job);
         }

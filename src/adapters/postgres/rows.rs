@@ -1,4 +1,7 @@
 //! Row types and SQL type mappings between the domain and the tables.
+// diesel's `Insertable` derive with `treat_none_as_default_value = false`
+// expands to `&Option<&str>`, which this lint flags in generated code.
+#![allow(clippy::ref_option_ref)]
 
 use std::io::Write;
 
@@ -52,10 +55,36 @@ impl ToSql<ProviderEnum, Pg> for GithubProvider {
     }
 }
 
-/// JSON text that is already valid, sent as `jsonb` without re-encoding.
-#[derive(Debug, AsExpression)]
+/// JSON text that is already valid, sent as `jsonb` without re-encoding
+/// (shared, so a retried statement does not copy it).
+#[derive(Debug, Clone, AsExpression)]
 #[diesel(sql_type = Jsonb)]
-pub struct RawJson(pub String);
+pub struct RawJson(pub std::sync::Arc<str>);
+
+/// `json` with every `\u0000` escape replaced by `\ufffd`: PostgreSQL's
+/// jsonb cannot hold NUL, and a payload is kept for the record, so one
+/// character is worth less than the delivery. An escaped backslash before
+/// `u0000` is text, not an escape, and stays.
+pub fn without_nul(json: &str) -> std::borrow::Cow<'_, str> {
+    if !json.contains("\\u0000") {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len());
+    let mut backslashes = 0;
+    let mut rest = json;
+    while let Some(ch) = rest.chars().next() {
+        if ch == '\\' && backslashes % 2 == 0 && rest.starts_with("\\u0000") {
+            out.push_str("\\ufffd");
+            rest = &rest[6..];
+            backslashes = 0;
+            continue;
+        }
+        backslashes = if ch == '\\' { backslashes + 1 } else { 0 };
+        out.push(ch);
+        rest = &rest[ch.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
+}
 
 impl ToSql<Jsonb, Pg> for RawJson {
     fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
@@ -178,9 +207,10 @@ impl From<StoredJobRow> for JobRow {
     }
 }
 
-/// An `installation_events` insert.
+/// An `installation_events` insert. `None` binds NULL rather than writing
+/// `DEFAULT`, so the SQL never varies and the statement stays prepared.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = installation_events)]
+#[diesel(table_name = installation_events, treat_none_as_default_value = false)]
 pub struct NewEventRow<'a> {
     source: &'static str,
     event: &'a str,
@@ -198,12 +228,12 @@ pub struct NewEventRow<'a> {
 }
 
 impl<'a> NewEventRow<'a> {
-    /// The row of `record` with its outcome; `payload` is moved in.
+    /// The row of `record` with its outcome and payload.
     pub fn new(
         record: &'a EventRecord,
         outcome: &'a str,
         response: &'a str,
-        payload: String,
+        payload: RawJson,
     ) -> Self {
         Self {
             source: "webhook",
@@ -218,7 +248,7 @@ impl<'a> NewEventRow<'a> {
             entity_name: record.entity.as_ref().map(|e| e.name.as_str()),
             job_id: record.job_id.map(|id| id.0),
             repo_full_name: record.repo_full_name.as_deref(),
-            payload: RawJson(payload),
+            payload,
         }
     }
 }
@@ -262,9 +292,9 @@ impl From<EventSummaryRow> for EventSummary {
     }
 }
 
-/// A `workflow_runs` upsert.
+/// A `workflow_runs` upsert (`None` binds NULL, as for events).
 #[derive(Debug, Insertable, diesel::AsChangeset)]
-#[diesel(table_name = workflow_runs)]
+#[diesel(table_name = workflow_runs, treat_none_as_default_value = false)]
 pub struct RunRow<'a> {
     run_id: i64,
     repo_full_name: &'a str,
@@ -289,6 +319,27 @@ impl<'a> From<&'a RunReport> for RunRow<'a> {
             status: run.status.as_deref(),
             conclusion: run.conclusion.as_deref(),
             entity_id: run.entity_id.map(|id| id.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_nul;
+
+    #[test]
+    fn nul_escapes_become_replacement_characters_and_nothing_else_changes() {
+        let cases = [
+            (r#"{"a":"x\u0000y"}"#, r#"{"a":"x\ufffdy"}"#),
+            (r#"{"a":"\\u0000"}"#, r#"{"a":"\\u0000"}"#),
+            (r#"{"a":"\\\u0000"}"#, r#"{"a":"\\\ufffd"}"#),
+            (r#"{"a":"\u00001"}"#, r#"{"a":"\ufffd1"}"#),
+            (r#"{"é":"\u0041"}"#, r#"{"é":"\u0041"}"#),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(without_nul(input), expected, "{input}");
+            let parsed: serde_json::Value = serde_json::from_str(&without_nul(input)).unwrap();
+            assert!(!parsed.to_string().contains('\0'));
         }
     }
 }
