@@ -8,7 +8,7 @@ use crate::domain::ids::JobId;
 use crate::domain::job::{JobAction, JobReport, JobStatus};
 use crate::domain::outcome::Outcome;
 use crate::domain::routing::{Route, Router};
-use crate::domain::trim::trim_workflow_job;
+
 use crate::ports::{Applied, Change, DeliveryRecord, EventRecord, JobStore, StoreError};
 
 /// How an accepted delivery was answered.
@@ -135,7 +135,7 @@ impl<S: JobStore> WebhookService<S> {
         row.repo_full_name = Some(job.repo_full_name.clone());
 
         let Some(action) = JobAction::parse(&job.action) else {
-            row.payload = trimmed(job.document);
+            row.payload = job.trimmed;
             return Ok(Change::Nothing(Outcome::IgnoredAction(job.action)));
         };
         let placement = match self
@@ -161,7 +161,7 @@ impl<S: JobStore> WebhookService<S> {
                 return Err(InvalidDelivery::MissingField("workflow_job.html_url"));
             }
         }
-        row.payload = trimmed(job.document);
+        row.payload = job.trimmed;
         Ok(Change::Job(Box::new(JobReport {
             job_id: job.job_id,
             action,
@@ -195,9 +195,4 @@ fn count_transition(outcome: &Outcome, queue: Option<(String, Option<std::time::
                 .record(waited.as_secs_f64());
         }
     }
-}
-
-fn trimmed(mut document: serde_json::Value) -> String {
-    trim_workflow_job(&mut document);
-    document.to_string()
 }

@@ -38,6 +38,18 @@ pub struct Delivery {
     pub kind: DeliveryKind,
 }
 
+impl Delivery {
+    /// The payload's `action`, for the events that have one.
+    pub fn action(&self) -> Option<&str> {
+        match &self.kind {
+            DeliveryKind::Installation { action, .. }
+            | DeliveryKind::WorkflowRun { action, .. } => Some(action),
+            DeliveryKind::WorkflowJob(job) => Some(&job.action),
+            DeliveryKind::Ping { .. } | DeliveryKind::Other { .. } => None,
+        }
+    }
+}
+
 /// The event-specific part of a delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeliveryKind {
@@ -81,8 +93,8 @@ pub struct JobDelivery {
     pub created_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
-    /// The whole payload, trimmed before it is stored (SPEC §1.6).
-    pub document: serde_json::Value,
+    /// The payload as stored: trimmed per SPEC §1.6.
+    pub trimmed: String,
 }
 
 /// Why a payload was refused with 400 (SPEC §1.1 check 7, §1.2, §1.3).

@@ -1,8 +1,11 @@
 //! Payload trimming for stored `workflow_job` rows (SPEC §1.6): the API URLs
 //! and step lists that make up most of a payload are dropped; everything an
 //! operator needs to understand the delivery stays.
+//!
+//! The rule is two predicates over object paths, so any reader of a payload
+//! (a parsed tree, or raw text walked member by member) applies it alike.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Objects whose `url` and `*_url` members are dropped.
 const URL_TRIMMED: [&[&str]; 4] = [
@@ -12,7 +15,7 @@ const URL_TRIMMED: [&[&str]; 4] = [
     &["organization"],
 ];
 
-/// Members dropped outright, by path.
+/// Members dropped outright, by the path of their object.
 const DROPPED: [(&[&str], &str); 5] = [
     (&["repository"], "license"),
     (&["workflow_job"], "url"),
@@ -21,31 +24,46 @@ const DROPPED: [(&[&str], &str); 5] = [
     (&["workflow_job"], "steps"),
 ];
 
-fn object_at<'a>(root: &'a mut Value, path: &[&str]) -> Option<&'a mut Map<String, Value>> {
-    path.iter()
-        .try_fold(root, |node, key| node.get_mut(*key))?
-        .as_object_mut()
+/// Whether member `key` of the object at `path` (from the payload root) is
+/// an object inside which members may be dropped.
+pub fn descends(path: &[&str], key: &str) -> bool {
+    let under = |object: &[&str]| {
+        object.len() > path.len() && object.starts_with(path) && object[path.len()] == key
+    };
+    URL_TRIMMED.iter().any(|object| under(object))
+        || DROPPED.iter().any(|(object, _)| under(object))
 }
 
-/// Trims a `workflow_job` payload in place. `workflow_job.html_url` is kept.
+/// Whether member `key` of the object at `path` is dropped.
+/// `workflow_job.html_url` is kept.
+pub fn is_dropped(path: &[&str], key: &str) -> bool {
+    (URL_TRIMMED.contains(&path) && (key == "url" || key.ends_with("_url")))
+        || DROPPED
+            .iter()
+            .any(|(object, dropped)| *object == path && *dropped == key)
+}
+
+/// Trims a parsed `workflow_job` payload in place.
 pub fn trim_workflow_job(payload: &mut Value) {
-    for path in URL_TRIMMED {
-        if let Some(object) = object_at(payload, path) {
-            object.retain(|key, _| key != "url" && !key.ends_with("_url"));
+    fn walk(node: &mut Value, path: &[&str]) {
+        let Value::Object(members) = node else { return };
+        members.retain(|key, _| !is_dropped(path, key));
+        for (key, child) in members.iter_mut() {
+            if descends(path, key) {
+                let mut inner = path.to_vec();
+                inner.push(key);
+                walk(child, &inner);
+            }
         }
     }
-    for (path, key) in DROPPED {
-        if let Some(object) = object_at(payload, path) {
-            object.remove(key);
-        }
-    }
+    walk(payload, &[]);
 }
 
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use super::trim_workflow_job;
+    use super::*;
 
     #[test]
     fn urls_license_and_steps_go_and_the_job_link_stays() {
@@ -61,7 +79,7 @@ mod tests {
             },
             "sender": {"login": "s", "url": "u", "html_url": "h"},
             "organization": {"login": "o", "repos_url": "r", "description": "d"},
-            "installation": {"id": 4}
+            "installation": {"id": 4, "url": "kept: not a trimmed object"}
         });
         trim_workflow_job(&mut payload);
         assert_eq!(
@@ -72,7 +90,7 @@ mod tests {
                 "repository": {"id": 2, "full_name": "o/r", "owner": {"id": 3, "login": "o", "type": "User"}},
                 "sender": {"login": "s"},
                 "organization": {"login": "o", "description": "d"},
-                "installation": {"id": 4}
+                "installation": {"id": 4, "url": "kept: not a trimmed object"}
             })
         );
     }
@@ -83,5 +101,17 @@ mod tests {
         let before = payload.clone();
         trim_workflow_job(&mut payload);
         assert_eq!(payload, before);
+    }
+
+    #[test]
+    fn only_the_listed_objects_are_walked() {
+        assert!(descends(&[], "repository"));
+        assert!(descends(&["repository"], "owner"));
+        assert!(!descends(&["repository"], "license"));
+        assert!(!descends(&[], "installation"));
+        assert!(!descends(&["workflow_job"], "steps"));
+        assert!(is_dropped(&["sender"], "avatar_url"));
+        assert!(!is_dropped(&["workflow_job"], "html_url"));
+        assert!(!is_dropped(&[], "url"));
     }
 }

@@ -2,6 +2,7 @@
 //! metrics. Handlers parse and answer; decisions live in `app` and `domain`.
 
 mod health;
+mod json;
 mod metrics_route;
 pub mod payload;
 mod responses;

@@ -1,16 +1,13 @@
-//! Reading a verified JSON body into a typed [`Delivery`] (SPEC §1.2,
-//! §1.3 step 1). Identity fields are strict, with the path of the field in
-//! the 400 message; informational fields are read leniently.
-
-use chrono::{DateTime, Utc};
-use serde_json::Value;
+//! Reading a verified body into a typed [`Delivery`] (SPEC §1.1 check 7,
+//! §1.2, §1.3 step 1), without building a JSON tree: see [`Object`].
 
 use crate::domain::delivery::{
     Context, Delivery, DeliveryKind, Entity, InvalidDelivery, JobDelivery,
 };
 use crate::domain::ids::{AppId, DeliveryId, EntityId, InstallationId, JobId, RunId};
-use crate::domain::labels::LabelSet;
 use crate::domain::run::RunReport;
+
+use super::json::Object;
 
 /// The delivery's headers, already checked.
 #[derive(Debug, Clone)]
@@ -20,60 +17,55 @@ pub struct Envelope {
     pub app_id: AppId,
 }
 
-/// Builds the typed delivery of `document`; `raw` holds the bytes it was
-/// parsed from, copied only for the events whose full body is stored.
-pub fn read(envelope: Envelope, document: Value, raw: &[u8]) -> Result<Delivery, InvalidDelivery> {
-    if !document.is_object() {
-        return Err(InvalidDelivery::NotAnObject);
-    }
-    // serde_json accepted the bytes, so they are UTF-8.
-    let body = || String::from_utf8_lossy(raw).into_owned();
+/// Builds the typed delivery of `body`, which must be a JSON object.
+pub fn read(envelope: Envelope, body: &[u8]) -> Result<Delivery, InvalidDelivery> {
+    let text = std::str::from_utf8(body).map_err(|_| InvalidDelivery::NotAnObject)?;
+    let document = Object::parse(text).ok_or(InvalidDelivery::NotAnObject)?;
+    let full = || text.to_owned();
     let mut context = context(&document);
     let kind = match envelope.event.as_str() {
-        "ping" => DeliveryKind::Ping { body: body() },
+        "ping" => DeliveryKind::Ping { body: full() },
         "installation" | "installation_repositories" => {
-            object(&document, "installation")?;
-            let account = object(&document, "installation.account")?;
-            let installation = &document["installation"];
-            context.installation_id = installation
-                .get("id")
-                .and_then(Value::as_i64)
-                .map(InstallationId);
+            let installation = document.object("installation", "installation")?;
+            let account = installation.object("account", "installation.account")?;
+            context.installation_id = installation.opt_int("id").map(InstallationId);
             context.entity = entity(
                 installation
-                    .get("target_type")
-                    .or_else(|| account.get("type")),
-                installation.get("target_id").or_else(|| account.get("id")),
-                account.get("login"),
+                    .opt_string("target_type")
+                    .or_else(|| account.opt_string("type")),
+                installation
+                    .opt_int("target_id")
+                    .or_else(|| account.opt_int("id")),
+                account.opt_string("login"),
             );
             DeliveryKind::Installation {
-                action: string(&document, "action")?.to_owned(),
-                body: body(),
+                action: document.string("action", "action")?,
+                body: full(),
             }
         }
         "installation_target" => {
-            let account = object(&document, "account")?;
-            object(&document, "installation")?;
+            let account = document.object("account", "account")?;
+            document.object("installation", "installation")?;
             context.entity = entity(
-                document.get("target_type"),
-                account.get("id"),
-                account.get("login"),
+                document.opt_string("target_type"),
+                account.opt_int("id"),
+                account.opt_string("login"),
             );
             DeliveryKind::Installation {
-                action: string(&document, "action")?.to_owned(),
-                body: body(),
+                action: document.string("action", "action")?,
+                body: full(),
             }
         }
-        "workflow_job" => DeliveryKind::WorkflowJob(Box::new(job(document)?)),
+        "workflow_job" => DeliveryKind::WorkflowJob(Box::new(job(&document)?)),
         "workflow_run" => {
             let (action, run) = run(&document)?;
             DeliveryKind::WorkflowRun {
                 action,
                 run,
-                body: body(),
+                body: full(),
             }
         }
-        _ => DeliveryKind::Other { body: body() },
+        _ => DeliveryKind::Other { body: full() },
     };
     Ok(Delivery {
         event: envelope.event,
@@ -85,154 +77,92 @@ pub fn read(envelope: Envelope, document: Value, raw: &[u8]) -> Result<Delivery,
 }
 
 /// What any event row records when the payload has it.
-fn context(document: &Value) -> Context {
-    let owner = at(document, "repository.owner");
+fn context(document: &Object<'_>) -> Context {
+    let repository = document.opt_object("repository");
+    let owner = repository.as_ref().and_then(|r| r.opt_object("owner"));
     Context {
-        installation_id: at(document, "installation.id")
-            .and_then(Value::as_i64)
+        installation_id: document
+            .opt_object("installation")
+            .and_then(|i| i.opt_int("id"))
             .map(InstallationId),
-        entity: owner.and_then(|o| entity(o.get("type"), o.get("id"), o.get("login"))),
-        repo_full_name: at(document, "repository.full_name")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        entity: owner
+            .and_then(|o| entity(o.opt_string("type"), o.opt_int("id"), o.opt_string("login"))),
+        repo_full_name: repository.and_then(|r| r.opt_string("full_name")),
     }
 }
 
-fn entity(kind: Option<&Value>, id: Option<&Value>, name: Option<&Value>) -> Option<Entity> {
+fn entity(kind: Option<String>, id: Option<i64>, name: Option<String>) -> Option<Entity> {
     Some(Entity {
-        kind: kind.and_then(Value::as_str).unwrap_or_default().to_owned(),
-        id: EntityId(id.and_then(Value::as_i64)?),
-        name: name.and_then(Value::as_str).unwrap_or_default().to_owned(),
+        kind: kind.unwrap_or_default(),
+        id: EntityId(id?),
+        name: name.unwrap_or_default(),
     })
 }
 
-fn job(mut document: Value) -> Result<JobDelivery, InvalidDelivery> {
-    object(&document, "repository")?;
-    object(&document, "repository.owner")?;
-    let owner_id = nonzero(&document, "repository.owner.id")?;
-    let repo_full_name = string(&document, "repository.full_name")?.to_owned();
-    int(&document, "repository.id")?;
-    object(&document, "workflow_job")?;
-    let job_id = nonzero(&document, "workflow_job.id")?;
-    let action = string(&document, "action")?.to_owned();
-    let kind = string(&document, "repository.owner.type")?;
+fn job(document: &Object<'_>) -> Result<JobDelivery, InvalidDelivery> {
+    let repository = document.object("repository", "repository")?;
+    let owner = repository.object("owner", "repository.owner")?;
+    let owner_id = owner.id("id", "repository.owner.id")?;
+    let repo_full_name = repository.string("full_name", "repository.full_name")?;
+    repository.int("id", "repository.id")?;
+    let job = document.object("workflow_job", "workflow_job")?;
+    let job_id = job.id("id", "workflow_job.id")?;
+    let action = document.string("action", "action")?;
+    let kind = owner.string("type", "repository.owner.type")?;
     if kind != "Organization" && kind != "User" {
-        return Err(InvalidDelivery::UnsupportedOwnerType(kind.to_owned()));
+        return Err(InvalidDelivery::UnsupportedOwnerType(kind));
     }
-    let owner = Entity {
-        kind: kind.to_owned(),
-        id: EntityId(owner_id),
-        name: optional_string(&document, "repository.owner.login").unwrap_or_default(),
-    };
-    let raw_labels = labels(&document)?;
+    let raw_labels = job.strings("labels", "workflow_job.labels")?;
     Ok(JobDelivery {
         action,
         job_id: JobId(job_id),
-        owner,
+        owner: Entity {
+            kind,
+            id: EntityId(owner_id),
+            name: owner.opt_string("login").unwrap_or_default(),
+        },
         repo_full_name,
-        installation_id: at(&document, "installation.id")
-            .and_then(Value::as_i64)
+        installation_id: document
+            .opt_object("installation")
+            .and_then(|i| i.opt_int("id"))
             .map(InstallationId),
-        labels: raw_labels.iter().collect::<LabelSet>(),
+        labels: raw_labels.iter().collect(),
         raw_labels,
-        html_url: optional_string(&document, "workflow_job.html_url"),
-        name: optional_string(&document, "workflow_job.name"),
-        run_id: at(&document, "workflow_job.run_id")
-            .and_then(Value::as_i64)
-            .map(RunId),
-        runner_name: optional_string(&document, "workflow_job.runner_name")
+        html_url: job.opt_string("html_url"),
+        name: job.opt_string("name"),
+        run_id: job.opt_int("run_id").map(RunId),
+        runner_name: job
+            .opt_string("runner_name")
             .filter(|name| !name.is_empty()),
-        conclusion: optional_string(&document, "workflow_job.conclusion"),
-        created_at: time(&document, "workflow_job.created_at"),
-        started_at: time(&document, "workflow_job.started_at"),
-        completed_at: time(&document, "workflow_job.completed_at"),
-        document: std::mem::take(&mut document),
+        conclusion: job.opt_string("conclusion"),
+        created_at: job.opt_time("created_at"),
+        started_at: job.opt_time("started_at"),
+        completed_at: job.opt_time("completed_at"),
+        trimmed: document.trimmed(),
     })
 }
 
-/// `workflow_job.labels`: absent or null is an empty list.
-fn labels(document: &Value) -> Result<Vec<String>, InvalidDelivery> {
-    const PATH: &str = "workflow_job.labels";
-    match at(document, PATH) {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| {
-                item.as_str()
-                    .map(str::to_owned)
-                    .ok_or(InvalidDelivery::InvalidField(PATH))
-            })
-            .collect(),
-        Some(_) => Err(InvalidDelivery::InvalidField(PATH)),
-    }
-}
-
-fn run(document: &Value) -> Result<(String, RunReport), InvalidDelivery> {
-    object(document, "workflow_run")?;
-    object(document, "repository")?;
-    let run_id = nonzero(document, "workflow_run.id")?;
-    let repo_full_name = string(document, "repository.full_name")?.to_owned();
-    let action = string(document, "action")?.to_owned();
+fn run(document: &Object<'_>) -> Result<(String, RunReport), InvalidDelivery> {
+    let run = document.object("workflow_run", "workflow_run")?;
+    let repository = document.object("repository", "repository")?;
+    let run_id = run.id("id", "workflow_run.id")?;
+    let repo_full_name = repository.string("full_name", "repository.full_name")?;
+    let action = document.string("action", "action")?;
     let report = RunReport {
         run_id: RunId(run_id),
         repo_full_name,
-        workflow_name: optional_string(document, "workflow_run.name"),
-        head_branch: optional_string(document, "workflow_run.head_branch"),
-        head_sha: optional_string(document, "workflow_run.head_sha"),
-        event: optional_string(document, "workflow_run.event"),
-        status: optional_string(document, "workflow_run.status"),
-        conclusion: optional_string(document, "workflow_run.conclusion"),
-        entity_id: at(document, "repository.owner.id")
-            .and_then(Value::as_i64)
+        workflow_name: run.opt_string("name"),
+        head_branch: run.opt_string("head_branch"),
+        head_sha: run.opt_string("head_sha"),
+        event: run.opt_string("event"),
+        status: run.opt_string("status"),
+        conclusion: run.opt_string("conclusion"),
+        entity_id: repository
+            .opt_object("owner")
+            .and_then(|o| o.opt_int("id"))
             .map(EntityId),
     };
     Ok((action, report))
-}
-
-/// The value at a dotted path; `None` when absent or null.
-fn at<'a>(document: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.')
-        .try_fold(document, |node, key| node.get(key))
-        .filter(|value| !value.is_null())
-}
-
-fn object<'a>(
-    document: &'a Value,
-    path: &'static str,
-) -> Result<&'a serde_json::Map<String, Value>, InvalidDelivery> {
-    let value = at(document, path).ok_or(InvalidDelivery::MissingField(path))?;
-    value.as_object().ok_or(InvalidDelivery::InvalidField(path))
-}
-
-fn string<'a>(document: &'a Value, path: &'static str) -> Result<&'a str, InvalidDelivery> {
-    let value = at(document, path).ok_or(InvalidDelivery::MissingField(path))?;
-    value.as_str().ok_or(InvalidDelivery::InvalidField(path))
-}
-
-fn int(document: &Value, path: &'static str) -> Result<i64, InvalidDelivery> {
-    let value = at(document, path).ok_or(InvalidDelivery::MissingField(path))?;
-    value.as_i64().ok_or(InvalidDelivery::InvalidField(path))
-}
-
-/// An id: 0 is GitHub's (and the predecessor's) "absent".
-fn nonzero(document: &Value, path: &'static str) -> Result<i64, InvalidDelivery> {
-    match int(document, path)? {
-        0 => Err(InvalidDelivery::MissingField(path)),
-        id => Ok(id),
-    }
-}
-
-fn optional_string(document: &Value, path: &str) -> Option<String> {
-    at(document, path)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
-fn time(document: &Value, path: &str) -> Option<DateTime<Utc>> {
-    let text = at(document, path)?.as_str()?;
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]

@@ -179,12 +179,7 @@ async fn accept<S: JobStore>(
     if !options.app_ids.is_empty() && !options.app_ids.contains(&app_id) {
         return Err(Rejection::UnknownApp);
     }
-    let document: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|_| Rejection::Invalid(InvalidDelivery::NotAnObject))?;
-    facts.action = document
-        .get("action")
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_owned);
+
     let envelope = Envelope {
         event: event.to_owned(),
         delivery_id: header(req, "X-GitHub-Delivery")
@@ -192,7 +187,8 @@ async fn accept<S: JobStore>(
             .map(|id| DeliveryId(id.to_owned())),
         app_id: AppId(app_id),
     };
-    let delivery = payload::read(envelope, document, &body).map_err(Rejection::Invalid)?;
+    let delivery = payload::read(envelope, &body).map_err(Rejection::Invalid)?;
+    facts.action = delivery.action().map(str::to_owned);
     Ok(state.service.handle(delivery).await?)
 }
 

@@ -26,8 +26,13 @@ fn job_document() -> Value {
     })
 }
 
-fn read_job(document: Value) -> Result<JobDelivery, InvalidDelivery> {
-    match read(envelope("workflow_job"), document, b"")?.kind {
+fn read_job(document: &Value) -> Result<JobDelivery, InvalidDelivery> {
+    match read(
+        envelope("workflow_job"),
+        &serde_json::to_vec(&document).unwrap(),
+    )?
+    .kind
+    {
         DeliveryKind::WorkflowJob(job) => Ok(*job),
         other => panic!("not a job: {other:?}"),
     }
@@ -53,7 +58,7 @@ fn with(mut document: Value, path: &str, value: Value) -> Value {
 
 #[test]
 fn a_complete_job_payload_reads_into_its_parts() {
-    let job = read_job(job_document()).unwrap();
+    let job = read_job(&job_document()).unwrap();
     assert_eq!(job.job_id, JobId(11));
     assert_eq!(
         job.owner,
@@ -90,7 +95,7 @@ fn each_missing_identity_field_is_named() {
         "action",
         "repository.owner.type",
     ] {
-        let error = read_job(without(job_document(), path)).unwrap_err();
+        let error = read_job(&without(job_document(), path)).unwrap_err();
         assert_eq!(error.to_string(), format!("Missing field: {path}"));
     }
 }
@@ -99,22 +104,22 @@ fn each_missing_identity_field_is_named() {
 fn zero_ids_count_as_missing_and_wrong_types_as_invalid() {
     let zero_owner = with(job_document(), "repository.owner.id", json!(0));
     assert_eq!(
-        read_job(zero_owner).unwrap_err(),
+        read_job(&zero_owner).unwrap_err(),
         InvalidDelivery::MissingField("repository.owner.id")
     );
     let zero_job = with(job_document(), "workflow_job.id", json!(0));
     assert_eq!(
-        read_job(zero_job).unwrap_err(),
+        read_job(&zero_job).unwrap_err(),
         InvalidDelivery::MissingField("workflow_job.id")
     );
     let text_id = with(job_document(), "workflow_job.id", json!("11"));
     assert_eq!(
-        read_job(text_id).unwrap_err(),
+        read_job(&text_id).unwrap_err(),
         InvalidDelivery::InvalidField("workflow_job.id")
     );
     let labels = with(job_document(), "workflow_job.labels", json!("ubuntu"));
     assert_eq!(
-        read_job(labels).unwrap_err(),
+        read_job(&labels).unwrap_err(),
         InvalidDelivery::InvalidField("workflow_job.labels")
     );
 }
@@ -123,11 +128,11 @@ fn zero_ids_count_as_missing_and_wrong_types_as_invalid() {
 fn only_organizations_and_users_own_jobs() {
     let bot = with(job_document(), "repository.owner.type", json!("Bot"));
     assert_eq!(
-        read_job(bot).unwrap_err().to_string(),
+        read_job(&bot).unwrap_err().to_string(),
         "Unsupported owner type: Bot"
     );
     let user = with(job_document(), "repository.owner.type", json!("User"));
-    assert_eq!(read_job(user).unwrap().owner.kind, "User");
+    assert_eq!(read_job(&user).unwrap().owner.kind, "User");
 }
 
 #[test]
@@ -136,7 +141,11 @@ fn installation_events_take_their_entity_from_the_installation() {
         "action": "created",
         "installation": {"id": 7, "target_type": "Organization", "target_id": 70, "account": {"id": 71, "login": "acme"}}
     });
-    let delivery = read(envelope("installation"), document, b"{}").unwrap();
+    let delivery = read(
+        envelope("installation"),
+        &serde_json::to_vec(&document).unwrap(),
+    )
+    .unwrap();
     assert_eq!(delivery.context.installation_id, Some(InstallationId(7)));
     assert_eq!(
         delivery.context.entity,
@@ -147,7 +156,11 @@ fn installation_events_take_their_entity_from_the_installation() {
         })
     );
     let no_account = json!({"action": "created", "installation": {"id": 7}});
-    let error = read(envelope("installation_repositories"), no_account, b"{}").unwrap_err();
+    let error = read(
+        envelope("installation_repositories"),
+        &serde_json::to_vec(&no_account).unwrap(),
+    )
+    .unwrap_err();
     assert_eq!(error.to_string(), "Missing field: installation.account");
 }
 
@@ -157,7 +170,11 @@ fn installation_target_uses_the_top_level_account_and_type() {
         "action": "renamed", "target_type": "User",
         "account": {"id": 9, "login": "new-login"}, "installation": {"id": 3}
     });
-    let delivery = read(envelope("installation_target"), document, b"{}").unwrap();
+    let delivery = read(
+        envelope("installation_target"),
+        &serde_json::to_vec(&document).unwrap(),
+    )
+    .unwrap();
     assert_eq!(
         delivery.context.entity,
         Some(Entity {
@@ -167,14 +184,22 @@ fn installation_target_uses_the_top_level_account_and_type() {
         })
     );
     let missing = json!({"action": "renamed", "installation": {"id": 3}});
-    let error = read(envelope("installation_target"), missing, b"{}").unwrap_err();
+    let error = read(
+        envelope("installation_target"),
+        &serde_json::to_vec(&missing).unwrap(),
+    )
+    .unwrap_err();
     assert_eq!(error, InvalidDelivery::MissingField("account"));
 }
 
 #[test]
 fn runs_need_the_run_and_its_repository() {
     let document = json!({"action": "requested", "workflow_run": {"id": 5, "status": "queued"}});
-    let error = read(envelope("workflow_run"), document, b"{}").unwrap_err();
+    let error = read(
+        envelope("workflow_run"),
+        &serde_json::to_vec(&document).unwrap(),
+    )
+    .unwrap_err();
     assert_eq!(error, InvalidDelivery::MissingField("repository"));
 }
 
@@ -182,7 +207,7 @@ fn runs_need_the_run_and_its_repository() {
 fn anything_but_an_object_is_invalid_json() {
     for document in [json!([]), json!("text"), json!(1), Value::Null] {
         assert_eq!(
-            read(envelope("ping"), document, b"").unwrap_err(),
+            read(envelope("ping"), &serde_json::to_vec(&document).unwrap()).unwrap_err(),
             InvalidDelivery::NotAnObject
         );
     }
