@@ -1,8 +1,10 @@
 //! A JSON object read without building a tree: members stay raw slices of
-//! the body until a field is asked for. Identity fields are read strictly
-//! (the 400 names the field's path); informational ones leniently.
+//! the body until a field is read, and a member read as an object is parsed
+//! once and kept. Identity fields are read strictly (the 400 names the
+//! field's path); informational ones leniently.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -13,10 +15,26 @@ use serde_json::value::RawValue;
 use crate::domain::delivery::InvalidDelivery;
 use crate::domain::trim;
 
-/// An object's members, in order, values unparsed.
+/// An object's members, in order.
 #[derive(Debug, Default)]
 pub struct Object<'a> {
-    members: Vec<(Cow<'a, str>, &'a RawValue)>,
+    members: Vec<Member<'a>>,
+}
+
+#[derive(Debug)]
+struct Member<'a> {
+    key: Cow<'a, str>,
+    value: &'a RawValue,
+    object: OnceCell<Option<Object<'a>>>,
+}
+
+impl<'a> Member<'a> {
+    /// The value as an object, parsed on first use.
+    fn object(&self) -> Option<&Object<'a>> {
+        self.object
+            .get_or_init(|| Object::parse(self.value.get()))
+            .as_ref()
+    }
 }
 
 impl<'a> Object<'a> {
@@ -25,19 +43,25 @@ impl<'a> Object<'a> {
         serde_json::from_str(text).ok()
     }
 
-    /// A member's raw value; `None` when absent or null.
-    pub fn raw(&self, key: &str) -> Option<&'a RawValue> {
+    /// A member that is present and not null.
+    fn member(&self, key: &str) -> Option<&Member<'a>> {
         self.members
             .iter()
-            .find(|(name, _)| name == key)
-            .map(|(_, value)| *value)
-            .filter(|v| v.get() != "null")
+            .find(|member| member.key == key)
+            .filter(|member| member.value.get() != "null")
+    }
+
+    /// A member's raw value; `None` when absent or null.
+    pub fn raw(&self, key: &str) -> Option<&'a RawValue> {
+        self.member(key).map(|member| member.value)
     }
 
     /// A member that must be an object.
-    pub fn object(&self, key: &str, path: &'static str) -> Result<Object<'a>, InvalidDelivery> {
-        let raw = self.raw(key).ok_or(InvalidDelivery::MissingField(path))?;
-        Object::parse(raw.get()).ok_or(InvalidDelivery::InvalidField(path))
+    pub fn object(&self, key: &str, path: &'static str) -> Result<&Object<'a>, InvalidDelivery> {
+        let member = self
+            .member(key)
+            .ok_or(InvalidDelivery::MissingField(path))?;
+        member.object().ok_or(InvalidDelivery::InvalidField(path))
     }
 
     /// A member that must be a string.
@@ -61,8 +85,8 @@ impl<'a> Object<'a> {
         }
     }
 
-    pub fn opt_object(&self, key: &str) -> Option<Object<'a>> {
-        Object::parse(self.raw(key)?.get())
+    pub fn opt_object(&self, key: &str) -> Option<&Object<'a>> {
+        self.member(key)?.object()
     }
 
     pub fn opt_string(&self, key: &str) -> Option<String> {
@@ -93,12 +117,12 @@ impl<'a> Object<'a> {
     /// The object as JSON text, trimmed by the rule of SPEC §1.6
     /// ([`trim::is_dropped`]); untouched members are copied as received.
     pub fn trimmed(&self) -> String {
-        let mut out = String::with_capacity(
-            self.members
-                .iter()
-                .map(|(k, v)| k.len() + v.get().len() + 4)
-                .sum(),
-        );
+        let size = self
+            .members
+            .iter()
+            .map(|m| m.key.len() + m.value.get().len() + 4)
+            .sum();
+        let mut out = String::with_capacity(size);
         self.write_trimmed(&[], &mut out);
         out
     }
@@ -106,7 +130,8 @@ impl<'a> Object<'a> {
     fn write_trimmed(&self, path: &[&str], out: &mut String) {
         out.push('{');
         let mut first = true;
-        for (key, value) in &self.members {
+        for member in &self.members {
+            let key = member.key.as_ref();
             if trim::is_dropped(path, key) {
                 continue;
             }
@@ -114,18 +139,18 @@ impl<'a> Object<'a> {
                 out.push(',');
             }
             first = false;
-            out.push_str(&serde_json::to_string(key.as_ref()).expect("a string serialises"));
+            out.push_str(&serde_json::to_string(key).expect("a string serialises"));
             out.push(':');
-            match Some(())
-                .filter(|()| trim::descends(path, key))
-                .and_then(|()| Object::parse(value.get()))
+            match Some(member)
+                .filter(|_| trim::descends(path, key))
+                .and_then(Member::object)
             {
                 Some(object) => {
                     let mut inner = path.to_vec();
                     inner.push(key);
                     object.write_trimmed(&inner, out);
                 }
-                None => out.push_str(value.get()),
+                None => out.push_str(member.value.get()),
             }
         }
         out.push('}');
@@ -165,7 +190,11 @@ impl<'de> Deserialize<'de> for Object<'de> {
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
                 let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
                 while let Some((Key(key), value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
-                    members.push((key, value));
+                    members.push(Member {
+                        key,
+                        value,
+                        object: OnceCell::new(),
+                    });
                 }
                 Ok(Object { members })
             }
