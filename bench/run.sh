@@ -74,7 +74,7 @@ run_ceiling() { # scenario concurrency notify
     || { echo "$out" >&2; return 1; }
   tps=$(echo "$out" | awk '/^tps/ {print $3; exit}')
   latency=$(echo "$out" | awk '/^latency average/ {print $4; exit}')
-  printf '{"kind":"ceiling","scenario":"%s","concurrency":%s,"notify":%s,"scripts_per_s":%s,"deliveries_per_s":%s,"latency_avg_ms":%s}\n' \
+  printf '{"kind":"ceiling","scenario":"%s","concurrency":%s,"notify":%s,"scripts_per_s":%.1f,"deliveries_per_s":%.1f,"latency_avg_ms":%.3f}\n' \
     "$1" "$2" "$3" "$tps" "$(echo "$tps * $per_script" | bc -l)" "$(echo "$latency / $per_script" | bc -l)"
 }
 
