@@ -23,5 +23,5 @@ db-stop: ## stop the development PostgreSQL
 	@scripts/pg.sh stop $(PG_DEV_DIR)
 
 lint: ## the CI gates besides the tests
-	cargo fmt --check
-	cargo clippy --all-targets -- -D warnings
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings

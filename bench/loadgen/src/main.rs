@@ -90,7 +90,7 @@ fn run_command(args: &RunArgs) -> anyhow::Result<()> {
         let requests = requests::job_requests(
             &templates,
             args.scenario,
-            base + job as i64,
+            base + i64::try_from(job)?,
             &args.secret,
             &mut rng,
         );

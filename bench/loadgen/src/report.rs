@@ -175,138 +175,153 @@ fn summary(runs: &[Value], targets: &[Value]) -> String {
     text
 }
 
+/// How a chart panel reads a value from a run.
+type Metric = fn(&Value) -> Option<f64>;
+
+/// The chart's series: label, run kind, notify flag, scenario, colour.
+const SERIES: [(&str, &str, Option<bool>, &str, &str); 6] = [
+    ("ghfe queued", "ghfe", None, "queued", "#1f6feb"),
+    (
+        "ceiling queued",
+        "ceiling",
+        Some(false),
+        "queued",
+        "#8c959f",
+    ),
+    (
+        "ceiling queued + NOTIFY",
+        "ceiling",
+        Some(true),
+        "queued",
+        "#d1242f",
+    ),
+    ("ghfe lifecycle", "ghfe", None, "lifecycle", "#1a7f37"),
+    (
+        "ceiling lifecycle",
+        "ceiling",
+        Some(false),
+        "lifecycle",
+        "#bf8700",
+    ),
+    (
+        "ceiling lifecycle + NOTIFY",
+        "ceiling",
+        Some(true),
+        "lifecycle",
+        "#8250df",
+    ),
+];
+
+const WIDTH: f64 = 460.0;
+const HEIGHT: f64 = 300.0;
+const PAD: f64 = 50.0;
+
+fn dash(kind: &str) -> &'static str {
+    if kind == "ceiling" {
+        r#" stroke-dasharray="5,3""#
+    } else {
+        ""
+    }
+}
+
 /// Throughput and p99 latency against concurrency, ghfe beside the ceiling.
 fn chart(runs: &[Value]) -> String {
-    let panels: [(&str, &str, fn(&Value) -> Option<f64>); 2] = [
-        ("Deliveries per second", "ceiling", |run| rate(Some(run))),
-        ("Latency, ms (ghfe p99; ceiling mean)", "ceiling", |run| {
-            run["latency_ms"]["p99"]
-                .as_f64()
-                .or_else(|| run["latency_avg_ms"].as_f64())
-        }),
-    ];
-    let series: [(&str, &str, Option<bool>, &str, &str); 6] = [
-        ("ghfe queued", "ghfe", None, "queued", "#1f6feb"),
-        (
-            "ceiling queued",
-            "ceiling",
-            Some(false),
-            "queued",
-            "#8c959f",
-        ),
-        (
-            "ceiling queued + NOTIFY",
-            "ceiling",
-            Some(true),
-            "queued",
-            "#d1242f",
-        ),
-        ("ghfe lifecycle", "ghfe", None, "lifecycle", "#1a7f37"),
-        (
-            "ceiling lifecycle",
-            "ceiling",
-            Some(false),
-            "lifecycle",
-            "#bf8700",
-        ),
-        (
-            "ceiling lifecycle + NOTIFY",
-            "ceiling",
-            Some(true),
-            "lifecycle",
-            "#8250df",
-        ),
-    ];
-    let (width, height, pad) = (460.0, 300.0, 50.0);
+    let throughput: Metric = |run| rate(Some(run));
+    let latency: Metric = |run| {
+        run["latency_ms"]["p99"]
+            .as_f64()
+            .or_else(|| run["latency_avg_ms"].as_f64())
+    };
     let mut svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="sans-serif" font-size="11">"#,
-        width * 2.0,
-        height + 90.0
+        WIDTH * 2.0,
+        HEIGHT + 90.0
     );
     svg.push_str(r#"<rect width="100%" height="100%" fill="white"/>"#);
-    for (index, (title, _, value)) in panels.iter().enumerate() {
-        let left = index as f64 * width;
-        let max = runs.iter().filter_map(value).fold(1.0_f64, f64::max) * 1.1;
-        let x = |i: usize| left + pad + i as f64 * (width - 2.0 * pad) / 3.0;
-        let y = |v: f64| height - pad + 20.0 - v / max * (height - 2.0 * pad);
-        let _ = write!(
-            svg,
-            r#"<text x="{}" y="18" font-size="13" font-weight="bold">{title}</text>"#,
-            left + pad
-        );
-        let _ = write!(
-            svg,
-            r##"<line x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="#444"/><line x1="{0}" y1="{1}" x2="{0}" y2="{3}" stroke="#444"/>"##,
-            x(0) - 10.0,
-            y(0.0),
-            x(3) + 10.0,
-            y(max)
-        );
-        for step in 0..=4 {
-            let v = max / 4.0 * f64::from(step);
-            let _ = write!(
-                svg,
-                r#"<text x="{}" y="{}" text-anchor="end">{v:.0}</text>"#,
-                x(0) - 14.0,
-                y(v) + 4.0
-            );
-        }
-        for (i, c) in CONCURRENCIES.iter().enumerate() {
-            let _ = write!(
-                svg,
-                r#"<text x="{}" y="{}" text-anchor="middle">{c}</text>"#,
-                x(i),
-                y(0.0) + 16.0
-            );
-        }
-        let _ = write!(
-            svg,
-            r#"<text x="{}" y="{}" text-anchor="middle">concurrency</text>"#,
-            x(0) + (x(3) - x(0)) / 2.0,
-            y(0.0) + 32.0
-        );
-        for (_, kind, notify, scenario, color) in series {
-            let points: Vec<String> = CONCURRENCIES
-                .iter()
-                .enumerate()
-                .filter_map(|(i, c)| {
-                    Some(format!(
-                        "{:.1},{:.1}",
-                        x(i),
-                        y(value(find(runs, kind, scenario, *c, notify)?)?)
-                    ))
-                })
-                .collect();
-            let dash = if kind == "ceiling" {
-                r#" stroke-dasharray="5,3""#
-            } else {
-                ""
-            };
-            let _ = write!(
-                svg,
-                r#"<polyline fill="none" stroke="{color}" stroke-width="2"{dash} points="{}"/>"#,
-                points.join(" ")
-            );
-        }
-    }
-    for (i, (name, kind, _, _, color)) in series.iter().enumerate() {
-        let (lx, ly) = (
+    panel(&mut svg, runs, 0.0, "Deliveries per second", throughput);
+    panel(
+        &mut svg,
+        runs,
+        WIDTH,
+        "Latency, ms (ghfe p99; ceiling mean)",
+        latency,
+    );
+    for (i, (name, kind, _, _, color)) in SERIES.iter().enumerate() {
+        let (x, y) = (
             50.0 + (i % 3) as f64 * 300.0,
-            height + 45.0 + (i / 3) as f64 * 18.0,
+            HEIGHT + 45.0 + (i / 3) as f64 * 18.0,
         );
-        let dash = if *kind == "ceiling" {
-            r#" stroke-dasharray="5,3""#
-        } else {
-            ""
-        };
         let _ = write!(
             svg,
-            r#"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="{}">{name}</text>"#,
-            lx + 24.0,
-            lx + 30.0,
-            ly + 4.0
+            r#"<line x1="{x}" y1="{y}" x2="{}" y2="{y}" stroke="{color}" stroke-width="2"{}/><text x="{}" y="{}">{name}</text>"#,
+            x + 24.0,
+            dash(kind),
+            x + 30.0,
+            y + 4.0
         );
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// One panel: axes, ticks and a line per series.
+fn panel(svg: &mut String, runs: &[Value], left: f64, title: &str, value: Metric) {
+    let max = runs.iter().filter_map(value).fold(1.0_f64, f64::max) * 1.1;
+    let x = |i: usize| left + PAD + i as f64 * (WIDTH - 2.0 * PAD) / 3.0;
+    let y = |v: f64| HEIGHT - PAD + 20.0 - v / max * (HEIGHT - 2.0 * PAD);
+    let _ = write!(
+        svg,
+        r#"<text x="{}" y="18" font-size="13" font-weight="bold">{title}</text>"#,
+        left + PAD
+    );
+    let _ = write!(
+        svg,
+        r##"<line x1="{0}" y1="{1}" x2="{2}" y2="{1}" stroke="#444"/><line x1="{0}" y1="{1}" x2="{0}" y2="{3}" stroke="#444"/>"##,
+        x(0) - 10.0,
+        y(0.0),
+        x(3) + 10.0,
+        y(max)
+    );
+    for step in 0..=4 {
+        let v = max / 4.0 * f64::from(step);
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{}" text-anchor="end">{v:.0}</text>"#,
+            x(0) - 14.0,
+            y(v) + 4.0
+        );
+    }
+    for (i, c) in CONCURRENCIES.iter().enumerate() {
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{}" text-anchor="middle">{c}</text>"#,
+            x(i),
+            y(0.0) + 16.0
+        );
+    }
+    let middle = x(0) + (x(3) - x(0)) / 2.0;
+    let _ = write!(
+        svg,
+        r#"<text x="{middle}" y="{}" text-anchor="middle">concurrency</text>"#,
+        y(0.0) + 32.0
+    );
+    for (_, kind, notify, scenario, color) in SERIES {
+        let points: Vec<String> = CONCURRENCIES
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                Some(format!(
+                    "{:.1},{:.1}",
+                    x(i),
+                    y(value(find(runs, kind, scenario, *c, notify)?)?)
+                ))
+            })
+            .collect();
+        let _ = write!(
+            svg,
+            r#"<polyline fill="none" stroke="{color}" stroke-width="2"{} points="{}"/>"#,
+            dash(kind),
+            points.join(" ")
+        );
+    }
 }
