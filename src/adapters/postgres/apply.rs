@@ -38,6 +38,16 @@ pub struct Item {
     pub change: Change,
 }
 
+impl Item {
+    /// The job the item changes, if any.
+    pub fn job(&self) -> Option<JobId> {
+        match &self.change {
+            Change::Job(report) => Some(report.job_id),
+            Change::Nothing(_) | Change::Run(_) => None,
+        }
+    }
+}
+
 impl From<DeliveryRecord> for Item {
     fn from(record: DeliveryRecord) -> Self {
         let DeliveryRecord { mut event, change } = record;

@@ -64,7 +64,7 @@ async fn worker(
     max_batch: usize,
 ) {
     loop {
-        let batch = {
+        let mut batch = {
             let mut receiver = receiver.lock().await;
             let Some(first) = receiver.recv().await else {
                 return;
@@ -78,6 +78,10 @@ async fn worker(
             }
             batch
         };
+        // Row locks in job order, so two batches never wait on each other
+        // in a cycle; the sort is stable, so one job's deliveries keep
+        // their arrival order.
+        batch.sort_by_key(|(item, _)| item.job());
         let size = f64::from(u32::try_from(batch.len()).unwrap_or(u32::MAX));
         metrics::histogram!("ghfe_db_batch_size").record(size);
         let (items, replies): (Vec<Item>, Vec<Reply>) = batch.into_iter().unzip();
