@@ -1,5 +1,9 @@
-//! Use cases and the composition root.
+//! Use cases, and the composition root (`startup`).
 
+pub mod setup;
+pub mod staging_proxy;
 pub mod startup;
 pub mod trace;
+pub mod usage;
 pub mod webhook_service;
+pub mod wiring;

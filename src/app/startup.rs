@@ -10,11 +10,84 @@ use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use tokio::task::JoinHandle;
 
-use crate::adapters::http::{routes, HttpState, WebhookOptions};
+use crate::adapters::github::{AppCredentials, GithubClient};
+use crate::adapters::http::{routes, HttpState, Pages, RateLimit, WebhookOptions};
 use crate::adapters::postgres::{migrate, Direction, PgOptions, PgStore};
+use crate::adapters::staging::StagingClient;
+use crate::app::setup::{AppLink, SetupService};
+use crate::app::staging_proxy::StagingRoute;
 use crate::app::webhook_service::WebhookService;
-use crate::config::Settings;
+use crate::app::wiring::Wiring;
+use crate::config::{AppSettings, Environment, Settings};
+use crate::domain::ids::EntityId;
+use crate::domain::staging::{StagingEntity, StagingPolicy};
 use crate::telemetry::metrics_handle;
+
+/// The production choice of adapters.
+#[derive(Debug)]
+pub struct Production;
+
+impl Wiring for Production {
+    type Store = PgStore;
+    type Forwarder = StagingClient;
+    type Lookup = GithubClient;
+}
+
+/// The GitHub client of the setup pages, with the Apps that have both an
+/// id and a key.
+fn github_client(settings: &Settings) -> anyhow::Result<GithubClient> {
+    let credentials = |name: &str, app: &AppSettings| -> anyhow::Result<Option<AppCredentials>> {
+        match (app.id, &app.private_key) {
+            (Some(id), Some(key)) => AppCredentials::new(id, key.expose_secret())
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("github.apps.{name}.private_key: {e}")),
+            (None, Some(_)) => {
+                tracing::warn!(
+                    "github.apps.{name}.id is not set: its setup page cannot look installations up"
+                );
+                Ok(None)
+            }
+            _ => Ok(None),
+        }
+    };
+    let apps = &settings.github.apps;
+    GithubClient::new(
+        &settings.github.api_url,
+        Duration::from_millis(settings.github.timeout_ms),
+        credentials("org", &apps.org)?,
+        credentials("personal", &apps.personal)?,
+    )
+    .map_err(|e| anyhow::anyhow!(e))
+}
+
+/// The staging proxy: production only, and only with `staging.url`.
+fn staging_route(settings: &Settings) -> anyhow::Result<Option<StagingRoute<StagingClient>>> {
+    let staging = &settings.staging;
+    let (Environment::Production, Some(url)) = (settings.environment, &staging.url) else {
+        return Ok(None);
+    };
+    let forwarder = StagingClient::new(url, Duration::from_millis(staging.timeout_ms))
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let entities = staging
+        .entities
+        .iter()
+        .map(|entity| StagingEntity {
+            owner: EntityId(entity.owner_id),
+            repos: entity.repos.clone(),
+        })
+        .collect();
+    Ok(Some(StagingRoute {
+        forwarder,
+        policy: StagingPolicy::new(entities),
+    }))
+}
+
+fn app_link(app: &AppSettings, default_name: &str) -> AppLink {
+    AppLink {
+        name: app.name.clone().unwrap_or_else(|| default_name.to_owned()),
+        install_url: app.install_url.clone(),
+    }
+}
 
 /// How often pool gauges are refreshed and histograms drained.
 const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
@@ -72,8 +145,20 @@ impl Application {
             .router(settings.environment.deployment())
             .map_err(|e| anyhow::anyhow!(e.join("; ")))?;
         let (store, notifier) = PgStore::connect(&options)?;
-        let state = web::Data::new(HttpState {
-            service: WebhookService::new(store.clone(), router),
+        let apps = &settings.github.apps;
+        let state = web::Data::new(HttpState::<Production> {
+            service: WebhookService::new(store.clone(), router, staging_route(settings)?),
+            setup: SetupService::new(
+                github_client(settings)?,
+                app_link(&apps.org, "organization App"),
+                app_link(&apps.personal, "personal-account App"),
+                settings.pages.runs_on.clone(),
+            ),
+            pages: Pages::new().map_err(|e| anyhow::anyhow!(e))?,
+            history_limits: (
+                settings.pages.history_per_page,
+                settings.pages.history_max_per_page,
+            ),
             webhook: WebhookOptions {
                 secrets: settings.webhook.secrets.clone(),
                 max_body_bytes: settings.webhook.max_body_bytes,
@@ -94,10 +179,16 @@ impl Application {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
             n => n,
         };
+        let limit = RateLimit::new(
+            settings.rate_limit.requests,
+            Duration::from_secs(settings.rate_limit.window_seconds),
+            settings.rate_limit.trust_forwarded_for,
+        );
         let server = HttpServer::new(move || {
+            let limit = limit.clone();
             App::new()
                 .app_data(state.clone())
-                .configure(routes::<PgStore>)
+                .configure(move |cfg| routes::<Production>(cfg, &limit))
         })
         .workers(workers)
         .shutdown_timeout(settings.shutdown_timeout().as_secs().max(1))

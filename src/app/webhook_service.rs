@@ -9,12 +9,18 @@ use crate::domain::job::{JobAction, JobReport, JobStatus};
 use crate::domain::outcome::Outcome;
 use crate::domain::routing::{Route, Router};
 
-use crate::ports::{Applied, Change, DeliveryRecord, EventRecord, JobStore, StoreError};
+use crate::ports::{
+    Applied, Change, DeliveryRecord, EventRecord, Forwardable, JobStore, StoreError,
+};
+
+use super::staging_proxy::StagingRoute;
 
 /// How an accepted delivery was answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handled {
-    /// The 200 response body.
+    /// 200, or what the staging proxy relays.
+    pub status: u16,
+    /// The response body.
     pub text: String,
     /// The outcome code, `duplicate` for a redelivery.
     pub outcome: String,
@@ -32,16 +38,23 @@ pub enum HandleError {
     Store(#[from] StoreError),
 }
 
-/// Applies deliveries to a [`JobStore`] through the [`Router`].
+/// Applies deliveries to a [`JobStore`] through the [`Router`], forwarding
+/// flagged entities' jobs to staging when a route is set.
 #[derive(Debug)]
-pub struct WebhookService<S> {
+pub struct WebhookService<S, F> {
     store: S,
     router: Router,
+    staging: Option<StagingRoute<F>>,
 }
 
-impl<S> WebhookService<S> {
-    pub fn new(store: S, router: Router) -> Self {
-        Self { store, router }
+impl<S, F> WebhookService<S, F> {
+    /// `staging` is set in production only, when `staging.url` is.
+    pub fn new(store: S, router: Router, staging: Option<StagingRoute<F>>) -> Self {
+        Self {
+            store,
+            router,
+            staging,
+        }
     }
 
     /// The store this service writes to.
@@ -50,10 +63,22 @@ impl<S> WebhookService<S> {
     }
 }
 
-impl<S: JobStore> WebhookService<S> {
+impl<S: JobStore, F: crate::ports::StagingForwarder> WebhookService<S, F> {
     /// Handles one delivery: decides its change, applies it with its event
-    /// row in one store operation, and says what to answer.
-    pub async fn handle(&self, delivery: Delivery) -> Result<Handled, HandleError> {
+    /// row in one store operation, and says what to answer. `original`
+    /// gives the delivery as received, for the staging proxy.
+    pub async fn handle(
+        &self,
+        delivery: Delivery,
+        original: impl FnOnce() -> Forwardable,
+    ) -> Result<Handled, HandleError> {
+        if let Some(route) = self
+            .staging
+            .as_ref()
+            .filter(|route| route.applies(&delivery))
+        {
+            return self.proxy(route, delivery, &original()).await;
+        }
         let record = self.record(delivery)?;
         let job_id = record.event.job_id;
         let queue = match &record.change {
@@ -64,12 +89,14 @@ impl<S: JobStore> WebhookService<S> {
             Applied::Recorded { outcome, .. } => {
                 count_transition(&outcome, queue);
                 Handled {
+                    status: outcome.status(),
                     text: outcome.message(),
                     outcome: outcome.code().to_owned(),
                     job_id: outcome.job_id().or(job_id),
                 }
             }
             Applied::Duplicate(prior) => Handled {
+                status: 200,
                 text: format!("Duplicate delivery: {}", prior.message),
                 outcome: "duplicate".to_owned(),
                 job_id,
@@ -195,4 +222,35 @@ fn count_transition(outcome: &Outcome, queue: Option<(String, Option<std::time::
                 .record(waited.as_secs_f64());
         }
     }
+}
+
+/// The event row a delivery starts from, and what is left to read of it.
+pub(super) fn event_row(delivery: Delivery) -> (EventRecord, DeliveryKind) {
+    let Delivery {
+        event,
+        delivery_id,
+        app_id,
+        context,
+        kind,
+    } = delivery;
+    let row = EventRecord {
+        event,
+        delivery_id,
+        app_id: Some(app_id),
+        installation_id: context.installation_id,
+        entity: context.entity,
+        job_id: None,
+        repo_full_name: context.repo_full_name,
+        payload: String::new(),
+    };
+    (row, kind)
+}
+
+/// What a job delivery's event row says about the job.
+pub(super) fn describe_job(row: &mut EventRecord, job: &JobDelivery) {
+    row.event = format!("workflow_job.{}", job.action);
+    row.job_id = Some(job.job_id);
+    row.installation_id = job.installation_id;
+    row.entity = Some(job.owner.clone());
+    row.repo_full_name = Some(job.repo_full_name.clone());
 }

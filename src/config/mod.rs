@@ -73,6 +73,8 @@ pub struct Settings {
     pub github: GithubSettings,
     pub trace: TraceSettings,
     pub staging: StagingSettings,
+    pub pages: PagesSettings,
+    pub rate_limit: RateLimitSettings,
     pub log: LogSettings,
     pub routing: RoutingSettings,
 }
@@ -120,6 +122,8 @@ pub struct WebhookSettings {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct GithubSettings {
     pub api_url: String,
+    /// How long an installation lookup may take.
+    pub timeout_ms: u64,
     pub apps: AppsSettings,
 }
 
@@ -164,6 +168,37 @@ pub struct TraceSettings {
 pub struct StagingSettings {
     pub url: Option<String>,
     pub prod_url: Option<String>,
+    /// Below GitHub's 10 s, so GitHub sees staging's answer.
+    pub timeout_ms: u64,
+    /// Entities whose job deliveries production forwards to staging.
+    pub entities: Vec<StagingEntitySettings>,
+}
+
+/// One flagged entity.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct StagingEntitySettings {
+    pub owner_id: i64,
+    /// Repository full names; empty means all of the owner's.
+    #[serde(default)]
+    pub repos: Vec<String>,
+}
+
+/// `pages.*`: the HTML and JSON pages.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct PagesSettings {
+    /// The `runs-on` label the success page tells users to use.
+    pub runs_on: String,
+    pub history_per_page: u64,
+    pub history_max_per_page: u64,
+}
+
+/// `rate_limit.*`: per client address, on `/setup/*`, `/trace/*`, `/api/*`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct RateLimitSettings {
+    pub requests: u64,
+    pub window_seconds: u64,
+    /// Take the client address from `X-Forwarded-For` (behind a proxy).
+    pub trust_forwarded_for: bool,
 }
 
 /// `log.*`

@@ -8,78 +8,76 @@ use super::{Environment, Settings};
 /// PostgreSQL's 63-byte identifiers.
 const MAX_SCHEMA_LEN: usize = 63 - "_queue_event".len();
 
+/// Problems found so far.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn check(&mut self, ok: bool, problem: impl Into<String>) {
+        if !ok {
+            self.0.push(problem.into());
+        }
+    }
+}
+
 /// All problems found; empty when the settings are usable.
 pub fn validate(settings: &Settings) -> Vec<String> {
-    let mut problems = Vec::new();
-    let mut check = |ok: bool, problem: String| {
-        if !ok {
-            problems.push(problem);
-        }
-    };
+    let mut problems = Problems::default();
+    database(settings, &mut problems);
+    http(settings, &mut problems);
+    github(settings, &mut problems);
+    if let Err(errors) = settings.routing.router(settings.environment.deployment()) {
+        problems.0.extend(errors);
+    }
+    if settings.environment == Environment::Production {
+        production_requirements(settings, &mut problems);
+    }
+    problems.0
+}
 
+fn database(settings: &Settings, problems: &mut Problems) {
     let schema = settings.schema();
-    check(
+    problems.check(
         is_identifier(&schema) && schema.len() <= MAX_SCHEMA_LEN,
         format!("database.schema {schema:?} must be lower-case letters, digits and _ (at most {MAX_SCHEMA_LEN})"),
     );
     if let Some(url) = &settings.database.url {
         if let Err(error) = crate::adapters::postgres::check_url(url.expose_secret()) {
-            check(false, format!("database.url: {error}"));
+            problems.check(false, format!("database.url: {error}"));
         }
     }
     let db = &settings.database;
-    check(
-        db.pool_size >= 1,
-        "database.pool_size must be at least 1".into(),
-    );
-    check(
+    problems.check(db.pool_size >= 1, "database.pool_size must be at least 1");
+    problems.check(
         db.batch_workers >= 1,
-        "database.batch_workers must be at least 1".into(),
+        "database.batch_workers must be at least 1",
     );
-    check(
-        db.batch_max >= 1,
-        "database.batch_max must be at least 1".into(),
-    );
-    check(
+    problems.check(db.batch_max >= 1, "database.batch_max must be at least 1");
+    problems.check(
         db.connect_timeout_ms >= 1,
-        "database.connect_timeout_ms must be at least 1".into(),
+        "database.connect_timeout_ms must be at least 1",
     );
-    check(
+    problems.check(
         db.acquire_timeout_ms >= 1,
-        "database.acquire_timeout_ms must be at least 1".into(),
+        "database.acquire_timeout_ms must be at least 1",
     );
-    check(
+    problems.check(
         (1..=1000).contains(&db.notify_interval_ms),
-        "database.notify_interval_ms must be between 1 and 1000".into(),
+        "database.notify_interval_ms must be between 1 and 1000",
     );
-    check(
+}
+
+fn http(settings: &Settings, problems: &mut Problems) {
+    problems.check(
         settings.webhook.max_body_bytes >= 1,
-        "webhook.max_body_bytes must be at least 1".into(),
+        "webhook.max_body_bytes must be at least 1",
     );
-    check(
+    problems.check(
         !settings.server.host.is_empty(),
-        "server.host must not be empty".into(),
+        "server.host must not be empty",
     );
-    check(
-        is_http_url(&settings.github.api_url),
-        "github.api_url must be an http(s) URL".into(),
-    );
-    if let Some(url) = &settings.staging.url {
-        check(
-            is_http_url(url),
-            "staging.url must be an http(s) URL".into(),
-        );
-    }
-    for (name, app) in [
-        ("org", &settings.github.apps.org),
-        ("personal", &settings.github.apps.personal),
-    ] {
-        if let Some(id) = app.id {
-            check(id > 0, format!("github.apps.{name}.id must be positive"));
-        }
-    }
     if let Err(error) = tracing_subscriber::EnvFilter::try_new(&settings.log.level) {
-        check(
+        problems.check(
             false,
             format!(
                 "log.level {:?} is not a log filter: {error}",
@@ -87,26 +85,59 @@ pub fn validate(settings: &Settings) -> Vec<String> {
             ),
         );
     }
-    if let Err(errors) = settings.routing.router(settings.environment.deployment()) {
-        problems.extend(errors);
+    if let Some(url) = &settings.staging.url {
+        problems.check(is_http_url(url), "staging.url must be an http(s) URL");
     }
-    if settings.environment == Environment::Production {
-        production_requirements(settings, &mut problems);
+    problems.check(
+        (1..10_000).contains(&settings.staging.timeout_ms),
+        "staging.timeout_ms must be below GitHub's 10000",
+    );
+    let pages = &settings.pages;
+    problems.check(
+        (1..=pages.history_max_per_page).contains(&pages.history_per_page),
+        "pages.history_per_page must be between 1 and pages.history_max_per_page",
+    );
+    problems.check(
+        settings.rate_limit.requests >= 1 && settings.rate_limit.window_seconds >= 1,
+        "rate_limit.requests and rate_limit.window_seconds must be at least 1",
+    );
+}
+
+fn github(settings: &Settings, problems: &mut Problems) {
+    problems.check(
+        is_http_url(&settings.github.api_url),
+        "github.api_url must be an http(s) URL",
+    );
+    problems.check(
+        settings.github.timeout_ms >= 1,
+        "github.timeout_ms must be at least 1",
+    );
+    for (name, app) in [
+        ("org", &settings.github.apps.org),
+        ("personal", &settings.github.apps.personal),
+    ] {
+        if let Some(id) = app.id {
+            problems.check(id > 0, format!("github.apps.{name}.id must be positive"));
+        }
+        if let Some(key) = &app.private_key {
+            if let Err(error) = crate::adapters::github::AppCredentials::new(0, key.expose_secret())
+            {
+                problems.check(false, format!("github.apps.{name}.private_key: {error}"));
+            }
+        }
     }
-    problems
 }
 
 /// In production a missing secret, database or App key is an error.
-fn production_requirements(settings: &Settings, problems: &mut Vec<String>) {
-    if settings.webhook.secrets.is_empty() {
-        problems.push(
-            "production needs a webhook secret (GHAPP_WEBHOOK_SECRET or GHFE__WEBHOOK__SECRETS)"
-                .into(),
-        );
-    }
-    if settings.database.url.is_none() {
-        problems.push("production needs database.url (POSTGRES_URL or GHFE__DATABASE__URL)".into());
-    }
+fn production_requirements(settings: &Settings, problems: &mut Problems) {
+    problems.check(
+        !settings.webhook.secrets.is_empty(),
+        "production needs a webhook secret (GHAPP_WEBHOOK_SECRET or GHFE__WEBHOOK__SECRETS)",
+    );
+    problems.check(
+        settings.database.url.is_some(),
+        "production needs database.url (POSTGRES_URL or GHFE__DATABASE__URL)",
+    );
     for (name, app, legacy) in [
         ("org", &settings.github.apps.org, "GHAPP_ORG_PRIVATE_KEY"),
         (
@@ -115,11 +146,10 @@ fn production_requirements(settings: &Settings, problems: &mut Vec<String>) {
             "GHAPP_PERSONAL_PRIVATE_KEY",
         ),
     ] {
-        if app.private_key.is_none() {
-            problems.push(format!(
-                "production needs github.apps.{name}.private_key ({legacy})"
-            ));
-        }
+        problems.check(
+            app.private_key.is_some(),
+            format!("production needs github.apps.{name}.private_key ({legacy})"),
+        );
     }
 }
 

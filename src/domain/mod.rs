@@ -7,10 +7,13 @@
 pub mod delivery;
 pub mod deployment;
 pub mod glob;
+pub mod history;
 pub mod ids;
 pub mod job;
 pub mod labels;
 pub mod outcome;
 pub mod routing;
 pub mod run;
+pub mod setup;
+pub mod staging;
 pub mod trim;

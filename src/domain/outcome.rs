@@ -34,6 +34,10 @@ pub enum Outcome {
     /// `in_progress`/`completed` for an unknown job whose payload cannot
     /// create a row.
     JobNotFound(JobId),
+    /// Forwarded to staging (SPEC §4), which answered `status` and `body`.
+    ProxiedToStaging { status: u16, body: String },
+    /// Staging gave no answer in time: 502.
+    StagingProxyFailed,
 }
 
 impl Outcome {
@@ -51,6 +55,8 @@ impl Outcome {
             Self::JobCompleted { .. } => "job_marked_completed",
             Self::JobStoredOutOfOrder { .. } => "job_stored_out_of_order",
             Self::JobNotFound(_) => "job_not_found",
+            Self::ProxiedToStaging { .. } => "proxied_to_staging",
+            Self::StagingProxyFailed => "staging_proxy_failed",
         }
     }
 
@@ -75,6 +81,17 @@ impl Outcome {
                 format!("Job {job} stored as {}.", status.as_str())
             }
             Self::JobNotFound(id) => format!("Job {id} not found."),
+            Self::ProxiedToStaging { body, .. } => body.clone(),
+            Self::StagingProxyFailed => "staging proxy failed".to_owned(),
+        }
+    }
+
+    /// The HTTP status of the answer: 200, but for the staging proxy's.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::ProxiedToStaging { status, .. } => *status,
+            Self::StagingProxyFailed => 502,
+            _ => 200,
         }
     }
 
@@ -233,6 +250,24 @@ mod tests {
         for (outcome, code, text) in cases {
             assert_eq!(outcome.code(), code, "{outcome:?}");
             assert_eq!(outcome.message(), text, "{outcome:?}");
+            assert_eq!(outcome.status(), 200, "{outcome:?}");
         }
+    }
+
+    #[test]
+    fn the_staging_proxy_answers_with_stagings_status_or_502() {
+        let relayed = Outcome::ProxiedToStaging {
+            status: 503,
+            body: "busy".into(),
+        };
+        assert_eq!(
+            (relayed.code(), relayed.message(), relayed.status()),
+            ("proxied_to_staging", "busy".into(), 503)
+        );
+        let failed = Outcome::StagingProxyFailed;
+        assert_eq!(
+            (failed.code(), failed.message(), failed.status()),
+            ("staging_proxy_failed", "staging proxy failed".into(), 502)
+        );
     }
 }

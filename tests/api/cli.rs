@@ -41,6 +41,11 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// The test App key (PKCS#1 PEM).
+fn test_key() -> String {
+    String::from_utf8(fixtures::bytes("app-private-key.pkcs1.pem")).unwrap()
+}
+
 fn effective(vars: &[(&str, &str)]) -> serde_json::Value {
     let output = ghfe(&["check-config"], vars);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -72,6 +77,30 @@ fn invalid_configuration_lists_every_problem_and_exits_2() {
             "missing {problem:?} in:\n{errors}"
         );
     }
+}
+
+#[test]
+fn an_unusable_private_key_is_a_configuration_error() {
+    let output = ghfe(
+        &["check-config"],
+        &[(
+            "GHAPP_PERSONAL_PRIVATE_KEY",
+            "-----BEGIN RSA PRIVATE KEY-----\nnope\n",
+        )],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("github.apps.personal.private_key: not an RSA private key in PEM"),
+        "{}",
+        stderr(&output)
+    );
+    let pkcs8 = String::from_utf8(fixtures::bytes("app-private-key.pkcs8.pem")).unwrap();
+    assert!(
+        ghfe(&["check-config"], &[("GHAPP_PERSONAL_PRIVATE_KEY", &pkcs8)])
+            .status
+            .success(),
+        "PKCS#8 is accepted"
+    );
 }
 
 #[test]
@@ -110,15 +139,14 @@ fn check_config_never_prints_a_secret() {
                 "POSTGRES_URL",
                 "postgres://ghfe:db-s3cret@db.example:5432/ghfe",
             ),
-            (
-                "GHAPP_ORG_PRIVATE_KEY",
-                "-----BEGIN RSA PRIVATE KEY-----\nkey-s3cret\n-----END RSA PRIVATE KEY-----",
-            ),
+            ("GHAPP_ORG_PRIVATE_KEY", &test_key()),
         ],
     );
     assert!(output.status.success(), "{}", stderr(&output));
     let printed = stdout(&output);
     assert!(!printed.contains("s3cret"), "{printed}");
+    let key_line = test_key().lines().nth(1).unwrap().to_owned();
+    assert!(!printed.contains(&key_line), "{printed}");
     let settings: serde_json::Value = serde_json::from_str(&printed).unwrap();
     assert_eq!(
         settings["webhook"]["secrets"],
@@ -154,8 +182,8 @@ fn the_predecessor_variables_are_honoured_and_ghfe_variables_win() {
         ("PROD", "true"),
         ("GHAPP_WEBHOOK_SECRET", "s"),
         ("POSTGRES_URL", "postgres://db/ghfe"),
-        ("GHAPP_ORG_PRIVATE_KEY", "k"),
-        ("GHAPP_PERSONAL_PRIVATE_KEY", "k"),
+        ("GHAPP_ORG_PRIVATE_KEY", &test_key()),
+        ("GHAPP_PERSONAL_PRIVATE_KEY", &test_key()),
     ]);
     assert_eq!(production["environment"], "production");
 }

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 
 use super::responses::{error_chain, text};
 use super::HttpState;
+use crate::app::wiring::Wiring;
 use crate::ports::JobStore;
 
 /// `GET /health`: the process answers; no database access.
@@ -13,7 +14,7 @@ pub async fn health() -> HttpResponse {
 }
 
 /// `GET /ready`: 200 when the database answers, else 503.
-pub async fn ready<S: JobStore>(state: web::Data<HttpState<S>>) -> HttpResponse {
+pub async fn ready<W: Wiring>(state: web::Data<HttpState<W>>) -> HttpResponse {
     match state.service.store().check().await {
         Ok(()) => text(StatusCode::OK, "ready"),
         Err(error) => {

@@ -5,8 +5,9 @@ use actix_web::{web, HttpResponse};
 
 use super::responses::text;
 use super::HttpState;
+use crate::app::wiring::Wiring;
 
-pub async fn render<S>(state: web::Data<HttpState<S>>) -> HttpResponse {
+pub async fn render<W: Wiring>(state: web::Data<HttpState<W>>) -> HttpResponse {
     match &state.metrics {
         Some(handle) => HttpResponse::Ok()
             .content_type("text/plain; version=0.0.4")

@@ -1,21 +1,31 @@
-//! The HTTP adapter (actix-web): the webhook route, probes, trace and
-//! metrics. Handlers parse and answer; decisions live in `app` and `domain`.
+//! The HTTP adapter (actix-web): the webhook route, probes, trace, setup,
+//! usage and history pages, and metrics. Handlers parse and answer;
+//! decisions live in `app` and `domain`.
 
 mod health;
+mod history_page;
 mod json;
 mod metrics_route;
+mod pages;
 pub mod payload;
+mod rate_limit;
 mod responses;
+mod setup_pages;
 pub mod signature;
 mod trace;
+mod usage_page;
 mod webhook;
 
 use actix_web::{web, HttpResponse};
 use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::SecretString;
 
+pub use pages::Pages;
+pub use rate_limit::RateLimit;
+
+use crate::app::setup::SetupService;
 use crate::app::webhook_service::WebhookService;
-use crate::ports::{EventLog, JobStore};
+use crate::app::wiring::Wiring;
 
 /// What the webhook route checks before the use case runs.
 #[derive(Debug, Clone)]
@@ -28,34 +38,57 @@ pub struct WebhookOptions {
 }
 
 /// Shared state of every handler.
-#[derive(Debug)]
-pub struct HttpState<S> {
-    pub service: WebhookService<S>,
+pub struct HttpState<W: Wiring> {
+    pub service: WebhookService<W::Store, W::Forwarder>,
+    pub setup: SetupService<W::Lookup>,
+    pub pages: Pages,
     pub webhook: WebhookOptions,
     /// Bearer token of `/trace/*`; `None` hides the routes (404).
     pub trace_secret: Option<SecretString>,
+    /// `/history`'s default and largest page sizes.
+    pub history_limits: (u64, u64),
     pub metrics: Option<PrometheusHandle>,
 }
 
-/// Registers every route of SPEC §1 and §5 served by this adapter.
-pub fn routes<S: JobStore + EventLog>(cfg: &mut web::ServiceConfig) {
+impl<W: Wiring> std::fmt::Debug for HttpState<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpState")
+            .field("webhook", &self.webhook)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Registers every route of SPEC §1 and §5; `limit` guards the scopes it
+/// names.
+pub fn routes<W: Wiring>(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
     cfg.service(
         web::resource("/")
-            .route(web::post().to(webhook::receive::<S>))
+            .route(web::post().to(webhook::receive::<W>))
             .default_service(web::to(HttpResponse::MethodNotAllowed)),
     )
     .route("/health", web::get().to(health::health))
-    .route("/ready", web::get().to(health::ready::<S>))
-    .route("/metrics", web::get().to(metrics_route::render::<S>))
+    .route("/ready", web::get().to(health::ready::<W>))
+    .route("/metrics", web::get().to(metrics_route::render::<W>))
+    .route("/usage", web::get().to(usage_page::html::<W>))
+    .route("/usage.json", web::get().to(usage_page::json::<W>))
+    .route("/history", web::get().to(history_page::html::<W>))
+    .route("/history.json", web::get().to(history_page::json::<W>))
+    .service(
+        web::scope("/setup")
+            .wrap(limit.middleware())
+            .route("/org", web::get().to(setup_pages::org::<W>))
+            .route("/personal", web::get().to(setup_pages::personal::<W>)),
+    )
     .service(
         web::scope("/trace")
-            .route("/entity/{id}", web::get().to(trace::entity::<S>))
+            .wrap(limit.middleware())
+            .route("/entity/{id}", web::get().to(trace::entity::<W>))
             .route(
                 "/installation/{id}",
-                web::get().to(trace::installation::<S>),
+                web::get().to(trace::installation::<W>),
             )
-            .route("/job/{id}", web::get().to(trace::job::<S>))
-            .route("/payload/{id}", web::get().to(trace::payload::<S>)),
+            .route("/job/{id}", web::get().to(trace::job::<W>))
+            .route("/payload/{id}", web::get().to(trace::payload::<W>)),
     )
     .default_service(web::to(|| async {
         responses::text(actix_web::http::StatusCode::NOT_FOUND, "Not Found")

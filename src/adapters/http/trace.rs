@@ -12,8 +12,9 @@ use serde::Serialize;
 use super::responses::{store_error, text};
 use super::HttpState;
 use crate::app::trace as use_case;
+use crate::app::wiring::Wiring;
 use crate::domain::ids::{EntityId, EventId, InstallationId, JobId};
-use crate::ports::{EventLog, EventSummary, JobStore, StoreError};
+use crate::ports::{EventSummary, StoreError};
 
 #[derive(Serialize)]
 struct EventsBody {
@@ -78,7 +79,7 @@ impl Refusal {
 }
 
 /// 404 without a configured token, 401 without the right one.
-fn authorize<S>(req: &HttpRequest, state: &HttpState<S>) -> Result<(), Refusal> {
+fn authorize<W: Wiring>(req: &HttpRequest, state: &HttpState<W>) -> Result<(), Refusal> {
     let Some(secret) = &state.trace_secret else {
         return Err(Refusal::Hidden);
     };
@@ -96,9 +97,9 @@ fn authorize<S>(req: &HttpRequest, state: &HttpState<S>) -> Result<(), Refusal> 
 }
 
 /// Checks the token, then parses the positive id named `name`.
-fn authorized_id<S>(
+fn authorized_id<W: Wiring>(
     req: &HttpRequest,
-    state: &HttpState<S>,
+    state: &HttpState<W>,
     raw: &str,
     name: &'static str,
 ) -> Result<i64, Refusal> {
@@ -118,8 +119,8 @@ fn events_answer(result: Result<Vec<EventSummary>, StoreError>) -> HttpResponse 
     }
 }
 
-async fn entity_answer<S: EventLog>(
-    state: &HttpState<S>,
+async fn entity_answer<W: Wiring>(
+    state: &HttpState<W>,
     entity: Result<Option<EntityId>, StoreError>,
     not_found: &str,
 ) -> HttpResponse {
@@ -133,10 +134,10 @@ async fn entity_answer<S: EventLog>(
 }
 
 /// `GET /trace/entity/{entity_id}`
-pub async fn entity<S: JobStore + EventLog>(
+pub async fn entity<W: Wiring>(
     req: HttpRequest,
     path: web::Path<String>,
-    state: web::Data<HttpState<S>>,
+    state: web::Data<HttpState<W>>,
 ) -> HttpResponse {
     match authorized_id(&req, &state, &path, "entity_id") {
         Ok(id) => events_answer(use_case::entity_events(state.service.store(), EntityId(id)).await),
@@ -145,10 +146,10 @@ pub async fn entity<S: JobStore + EventLog>(
 }
 
 /// `GET /trace/installation/{installation_id}`
-pub async fn installation<S: JobStore + EventLog>(
+pub async fn installation<W: Wiring>(
     req: HttpRequest,
     path: web::Path<String>,
-    state: web::Data<HttpState<S>>,
+    state: web::Data<HttpState<W>>,
 ) -> HttpResponse {
     match authorized_id(&req, &state, &path, "installation_id") {
         Ok(id) => {
@@ -161,10 +162,10 @@ pub async fn installation<S: JobStore + EventLog>(
 }
 
 /// `GET /trace/job/{job_id}`
-pub async fn job<S: JobStore + EventLog>(
+pub async fn job<W: Wiring>(
     req: HttpRequest,
     path: web::Path<String>,
-    state: web::Data<HttpState<S>>,
+    state: web::Data<HttpState<W>>,
 ) -> HttpResponse {
     match authorized_id(&req, &state, &path, "job_id") {
         Ok(id) => {
@@ -176,10 +177,10 @@ pub async fn job<S: JobStore + EventLog>(
 }
 
 /// `GET /trace/payload/{event_id}`
-pub async fn payload<S: JobStore + EventLog>(
+pub async fn payload<W: Wiring>(
     req: HttpRequest,
     path: web::Path<String>,
-    state: web::Data<HttpState<S>>,
+    state: web::Data<HttpState<W>>,
 ) -> HttpResponse {
     match authorized_id(&req, &state, &path, "event_id") {
         Ok(id) => match use_case::payload(state.service.store(), EventId(id)).await {

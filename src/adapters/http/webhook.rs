@@ -12,9 +12,10 @@ use super::responses::{store_error, text};
 use super::signature::verify;
 use super::HttpState;
 use crate::app::webhook_service::{HandleError, Handled};
+use crate::app::wiring::Wiring;
 use crate::domain::delivery::InvalidDelivery;
 use crate::domain::ids::{AppId, DeliveryId};
-use crate::ports::{JobStore, StoreError};
+use crate::ports::{Forwardable, StoreError};
 
 /// Why a delivery was refused before or by the use case.
 #[derive(Debug)]
@@ -106,17 +107,20 @@ struct Facts {
 }
 
 /// The `POST /` handler.
-pub async fn receive<S: JobStore>(
+pub async fn receive<W: Wiring>(
     req: HttpRequest,
     body: web::Payload,
-    state: web::Data<HttpState<S>>,
+    state: web::Data<HttpState<W>>,
 ) -> HttpResponse {
     let started = Instant::now();
     let mut facts = Facts::default();
     let result = accept(&req, body, &state, &mut facts).await;
     let (response, outcome, job_id) = match &result {
         Ok(handled) => (
-            text(StatusCode::OK, handled.text.clone()),
+            text(
+                StatusCode::from_u16(handled.status).unwrap_or(StatusCode::BAD_GATEWAY),
+                handled.text.clone(),
+            ),
             handled.outcome.as_str(),
             handled.job_id,
         ),
@@ -147,10 +151,10 @@ pub async fn receive<S: JobStore>(
     response
 }
 
-async fn accept<S: JobStore>(
+async fn accept<W: Wiring>(
     req: &HttpRequest,
     body: web::Payload,
-    state: &HttpState<S>,
+    state: &HttpState<W>,
     facts: &mut Facts,
 ) -> Result<Handled, Rejection> {
     let options = &state.webhook;
@@ -189,7 +193,8 @@ async fn accept<S: JobStore>(
     };
     let delivery = payload::read(envelope, &body).map_err(Rejection::Invalid)?;
     facts.action = delivery.action().map(str::to_owned);
-    Ok(state.service.handle(delivery).await?)
+    let original = || forwardable(req, &body);
+    Ok(state.service.handle(delivery, original).await?)
 }
 
 /// Reads the body, refusing more than `limit` bytes — on `Content-Length`
@@ -212,6 +217,29 @@ async fn read_body(
         bytes.extend_from_slice(&chunk);
     }
     Ok(bytes.freeze())
+}
+
+/// The delivery as received, for the staging proxy: the body and the
+/// headers GitHub set, unchanged (staging verifies the signature again).
+fn forwardable(req: &HttpRequest, body: &[u8]) -> Forwardable {
+    let headers = req
+        .headers()
+        .iter()
+        .filter(|(name, _)| {
+            let name = name.as_str();
+            name.starts_with("x-github-")
+                || name.starts_with("x-hub-signature")
+                || name == "user-agent"
+                || name == "content-type"
+        })
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
+        .collect();
+    Forwardable {
+        body: body.into(),
+        headers,
+    }
 }
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {

@@ -4,6 +4,7 @@
 mod apply;
 mod batch;
 mod connection;
+mod demand;
 mod event_log;
 mod migrate;
 mod notifier;
@@ -23,9 +24,13 @@ use tokio::task::JoinHandle;
 pub use connection::{check_url, PgOptions};
 pub use migrate::{migrate, Direction};
 
+use crate::domain::history::HistoryQuery;
 use crate::domain::ids::{EntityId, EventId, InstallationId, JobId};
 use crate::domain::job::JobRow;
-use crate::ports::{Applied, Change, DeliveryRecord, EventLog, EventSummary, JobStore, StoreError};
+use crate::ports::{
+    Applied, Change, DeliveryRecord, DemandLog, EventLog, EventSummary, HistoryPage, JobListing,
+    JobStore, StoreError, WorkerListing,
+};
 
 use apply::Item;
 use batch::Batcher;
@@ -164,5 +169,22 @@ impl EventLog for PgStore {
         event_log::event_payload(&mut conn, event)
             .await
             .map_err(query_error)
+    }
+}
+
+impl DemandLog for PgStore {
+    async fn active_jobs(&self) -> Result<Vec<JobListing>, StoreError> {
+        let mut conn = self.conn().await?;
+        demand::active_jobs(&mut conn).await.map_err(query_error)
+    }
+
+    async fn active_workers(&self) -> Result<Vec<WorkerListing>, StoreError> {
+        let mut conn = self.conn().await?;
+        demand::active_workers(&mut conn).await.map_err(query_error)
+    }
+
+    async fn history(&self, query: &HistoryQuery) -> Result<HistoryPage, StoreError> {
+        let mut conn = self.conn().await?;
+        demand::history(&mut conn, query).await.map_err(query_error)
     }
 }

@@ -81,3 +81,28 @@ diesel::table! {
         updated_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::{ProviderEnum, StatusEnum};
+
+    workers (pod_name) {
+        pod_name -> Text,
+        provider -> Nullable<ProviderEnum>,
+        entity_id -> Nullable<Int8>,
+        entity_name -> Nullable<Text>,
+        entity_type -> Nullable<Text>,
+        installation_id -> Nullable<Int8>,
+        repo_full_name -> Nullable<Text>,
+        job_labels -> Nullable<Jsonb>,
+        k8s_pool -> Nullable<Text>,
+        k8s_image -> Nullable<Text>,
+        k8s_node -> Nullable<Text>,
+        status -> StatusEnum,
+        failure_info -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        running_at -> Nullable<Timestamptz>,
+        completed_at -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}

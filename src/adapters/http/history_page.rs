@@ -1,0 +1,197 @@
+//! `GET /history` and `GET /history.json` (SPEC §5): jobs newest first, a
+//! page at a time, with a GitHub-style `Link` header.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{SecondsFormat, Utc};
+use serde::Serialize;
+
+use super::responses::{store_error, text};
+use super::HttpState;
+use crate::app::wiring::Wiring;
+use crate::domain::history::{HistoryQuery, PageLinks};
+use crate::ports::{DemandLog, JobListing};
+
+#[derive(Serialize)]
+struct HistoryView {
+    jobs: Vec<JobView>,
+    page: u64,
+    per_page: u64,
+    total: u64,
+    start: String,
+    end: String,
+    page_number: u64,
+    page_count: u64,
+    links: LinkView,
+}
+
+#[derive(Serialize, Default)]
+struct LinkView {
+    first: Option<String>,
+    prev: Option<String>,
+    next: Option<String>,
+    last: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JobView {
+    job_id: i64,
+    status: &'static str,
+    entity_id: i64,
+    entity_name: String,
+    entity_type: String,
+    repo_full_name: String,
+    labels: Vec<String>,
+    k8s_pool: String,
+    k8s_image: String,
+    html_url: Option<String>,
+    job_name: Option<String>,
+    conclusion: Option<String>,
+    created_at: String,
+    started_at: Option<String>,
+    completed_at: Option<String>,
+}
+
+impl From<JobListing> for JobView {
+    fn from(job: JobListing) -> Self {
+        let time = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+        Self {
+            job_id: job.job_id.0,
+            status: job.status.as_str(),
+            entity_id: job.entity.id.0,
+            entity_name: job.entity.name,
+            entity_type: job.entity.kind,
+            repo_full_name: job.repo_full_name,
+            labels: job.labels.iter().map(str::to_owned).collect(),
+            k8s_pool: job.k8s_pool,
+            k8s_image: job.k8s_image,
+            html_url: job.html_url,
+            job_name: job.job_name,
+            conclusion: job.job_conclusion,
+            created_at: time(job.created_at),
+            started_at: job.started_at.map(time),
+            completed_at: job.completed_at.map(time),
+        }
+    }
+}
+
+/// This request's URL with `page` set to `page`.
+fn page_url(req: &HttpRequest, params: &HashMap<String, String>, page: u64) -> String {
+    let mut url = req.full_url();
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    let mut names: Vec<&String> = params.keys().filter(|name| *name != "page").collect();
+    names.sort();
+    for name in names {
+        query.append_pair(name, &params[name]);
+    }
+    query.append_pair("page", &page.to_string());
+    url.set_query(Some(&query.finish()));
+    url.to_string()
+}
+
+/// The page and its `Link` header, or the 400 of a bad parameter.
+async fn history_view<W: Wiring>(
+    req: &HttpRequest,
+    params: &HashMap<String, String>,
+    state: &HttpState<W>,
+) -> Result<(HistoryView, String), HttpResponse> {
+    let get = |name: &str| {
+        params
+            .get(name)
+            .map(String::as_str)
+            .filter(|value| !value.is_empty())
+    };
+    let query = HistoryQuery::parse(
+        get("start"),
+        get("end"),
+        get("page"),
+        get("per_page"),
+        state.history_limits,
+        Utc::now().date_naive(),
+    )
+    .map_err(|invalid| text(StatusCode::BAD_REQUEST, invalid.to_string()))?;
+    let found = state
+        .service
+        .store()
+        .history(&query)
+        .await
+        .map_err(|e| store_error(&e))?;
+    let links = PageLinks::new(query.page, query.per_page, found.total);
+    let url = |page: u64| page_url(req, params, page);
+    let link_view = LinkView {
+        first: (query.page != links.first).then(|| url(links.first)),
+        prev: links.prev.map(url),
+        next: links.next.map(url),
+        last: (query.page != links.last).then(|| url(links.last)),
+    };
+    let header: Vec<String> = [
+        ("next", &link_view.next),
+        ("last", &link_view.last),
+        ("first", &link_view.first),
+        ("prev", &link_view.prev),
+    ]
+    .into_iter()
+    .filter_map(|(rel, target)| {
+        target
+            .as_ref()
+            .map(|target| format!("<{target}>; rel=\"{rel}\""))
+    })
+    .collect();
+    let view = HistoryView {
+        page: query.page,
+        per_page: query.per_page,
+        total: found.total,
+        start: get("start").unwrap_or_default().to_owned(),
+        end: get("end").unwrap_or_default().to_owned(),
+        page_number: query.page + 1,
+        page_count: links.last + 1,
+        links: link_view,
+        jobs: found.jobs.into_iter().map(JobView::from).collect(),
+    };
+    Ok((view, header.join(", ")))
+}
+
+fn with_link(mut response: HttpResponse, link: &str) -> HttpResponse {
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(link) {
+        if !link.is_empty() {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::LINK, value);
+        }
+    }
+    response
+}
+
+/// `GET /history`
+pub async fn html<W: Wiring>(
+    req: HttpRequest,
+    params: web::Query<HashMap<String, String>>,
+    state: web::Data<HttpState<W>>,
+) -> HttpResponse {
+    match history_view(&req, &params, &state).await {
+        Ok((view, link)) => with_link(
+            state.pages.render(StatusCode::OK, "history.html", &view),
+            &link,
+        ),
+        Err(answer) => answer,
+    }
+}
+
+/// `GET /history.json`
+pub async fn json<W: Wiring>(
+    req: HttpRequest,
+    params: web::Query<HashMap<String, String>>,
+    state: web::Data<HttpState<W>>,
+) -> HttpResponse {
+    match history_view(&req, &params, &state).await {
+        Ok((view, link)) => {
+            let body = serde_json::json!({
+                "jobs": view.jobs, "page": view.page, "per_page": view.per_page, "total": view.total,
+            });
+            with_link(HttpResponse::Ok().json(body), &link)
+        }
+        Err(answer) => answer,
+    }
+}

@@ -1,0 +1,151 @@
+//! Reads for `/usage` and `/history`.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::domain::delivery::Entity;
+use crate::domain::history::HistoryQuery;
+use crate::domain::ids::{EntityId, JobId};
+use crate::domain::job::JobStatus;
+use crate::domain::labels::LabelSet;
+use crate::ports::{HistoryPage, JobListing, WorkerListing};
+
+use super::rows::Status;
+use super::schema::{jobs, workers};
+
+/// At most this many active jobs or workers are read for `/usage`.
+const ACTIVE_LIMIT: i64 = 10_000;
+
+fn labels(value: Option<&serde_json::Value>) -> LabelSet {
+    value
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(serde_json::Value::as_str)
+        .collect()
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+struct JobListingRow {
+    job_id: i64,
+    status: Status,
+    entity_id: i64,
+    entity_name: String,
+    entity_type: String,
+    repo_full_name: String,
+    job_labels: serde_json::Value,
+    k8s_pool: String,
+    k8s_image: String,
+    html_url: Option<String>,
+    job_name: Option<String>,
+    job_conclusion: Option<String>,
+    created_at: DateTime<Utc>,
+    job_started_at: Option<DateTime<Utc>>,
+    job_completed_at: Option<DateTime<Utc>>,
+}
+
+impl From<JobListingRow> for JobListing {
+    fn from(row: JobListingRow) -> Self {
+        Self {
+            job_id: JobId(row.job_id),
+            status: row.status.0,
+            entity: Entity {
+                kind: row.entity_type,
+                id: EntityId(row.entity_id),
+                name: row.entity_name,
+            },
+            repo_full_name: row.repo_full_name,
+            labels: labels(Some(&row.job_labels)),
+            k8s_pool: row.k8s_pool,
+            k8s_image: row.k8s_image,
+            html_url: row.html_url,
+            job_name: row.job_name,
+            job_conclusion: row.job_conclusion,
+            created_at: row.created_at,
+            started_at: row.job_started_at,
+            completed_at: row.job_completed_at,
+        }
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = workers)]
+struct WorkerListingRow {
+    pod_name: String,
+    status: Status,
+    entity_id: Option<i64>,
+    entity_name: Option<String>,
+    entity_type: Option<String>,
+    job_labels: Option<serde_json::Value>,
+    k8s_pool: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<WorkerListingRow> for WorkerListing {
+    fn from(row: WorkerListingRow) -> Self {
+        Self {
+            pod_name: row.pod_name,
+            status: row.status.0,
+            entity_id: row.entity_id.map(EntityId),
+            entity_name: row.entity_name,
+            entity_type: row.entity_type,
+            labels: labels(row.job_labels.as_ref()),
+            k8s_pool: row.k8s_pool,
+            created_at: row.created_at,
+        }
+    }
+}
+
+pub async fn active_jobs(conn: &mut AsyncPgConnection) -> QueryResult<Vec<JobListing>> {
+    let rows: Vec<JobListingRow> = jobs::table
+        .filter(jobs::status.ne(Status(JobStatus::Completed)))
+        .filter(jobs::status.ne(Status(JobStatus::Failed)))
+        .order((jobs::created_at, jobs::job_id))
+        .limit(ACTIVE_LIMIT)
+        .select(JobListingRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(JobListing::from).collect())
+}
+
+pub async fn active_workers(conn: &mut AsyncPgConnection) -> QueryResult<Vec<WorkerListing>> {
+    let rows: Vec<WorkerListingRow> = workers::table
+        .filter(workers::status.ne(Status(JobStatus::Completed)))
+        .filter(workers::status.ne(Status(JobStatus::Failed)))
+        .order((workers::created_at, workers::pod_name))
+        .limit(ACTIVE_LIMIT)
+        .select(WorkerListingRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(WorkerListing::from).collect())
+}
+
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    query: &HistoryQuery,
+) -> QueryResult<HistoryPage> {
+    let window = || {
+        let mut filtered = jobs::table.into_boxed();
+        if let Some(from) = query.from {
+            filtered = filtered.filter(jobs::created_at.ge(from));
+        }
+        if let Some(until) = query.until {
+            filtered = filtered.filter(jobs::created_at.lt(until));
+        }
+        filtered
+    };
+    let total: i64 = window().count().get_result(conn).await?;
+    let rows: Vec<JobListingRow> = window()
+        .order((jobs::created_at.desc(), jobs::job_id.desc()))
+        .offset(i64::try_from(query.offset()).unwrap_or(i64::MAX))
+        .limit(i64::try_from(query.per_page).unwrap_or(i64::MAX))
+        .select(JobListingRow::as_select())
+        .load(conn)
+        .await?;
+    Ok(HistoryPage {
+        jobs: rows.into_iter().map(JobListing::from).collect(),
+        total: u64::try_from(total).unwrap_or(0),
+    })
+}

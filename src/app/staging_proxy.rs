@@ -1,0 +1,79 @@
+//! The staging proxy (SPEC §4, §1.3 step 2): in production, a flagged
+//! entity's `workflow_job` delivery goes to staging as received; ghfe
+//! records `proxied_to_staging` and relays staging's answer, or answers 502
+//! `staging proxy failed` when staging gives none in time.
+//!
+//! The event row keeps the delivery id only when staging answered 2xx, so a
+//! redelivery of a failed forward is forwarded again instead of being
+//! answered as a duplicate.
+
+use crate::domain::delivery::{Delivery, DeliveryKind};
+use crate::domain::outcome::Outcome;
+use crate::domain::staging::StagingPolicy;
+use crate::ports::{Applied, Change, DeliveryRecord, Forwardable, JobStore, StagingForwarder};
+
+use super::webhook_service::{describe_job, event_row, HandleError, Handled, WebhookService};
+
+/// Where and what production forwards.
+#[derive(Debug)]
+pub struct StagingRoute<F> {
+    pub forwarder: F,
+    pub policy: StagingPolicy,
+}
+
+impl<F> StagingRoute<F> {
+    /// Whether `delivery` is a flagged entity's job delivery.
+    pub fn applies(&self, delivery: &Delivery) -> bool {
+        match &delivery.kind {
+            DeliveryKind::WorkflowJob(job) => {
+                self.policy.forwards(job.owner.id, &job.repo_full_name)
+            }
+            _ => false,
+        }
+    }
+}
+
+impl<S: JobStore, F: StagingForwarder> WebhookService<S, F> {
+    /// Forwards, records, and relays.
+    pub(super) async fn proxy(
+        &self,
+        route: &StagingRoute<F>,
+        delivery: Delivery,
+        original: &Forwardable,
+    ) -> Result<Handled, HandleError> {
+        let outcome = match route.forwarder.forward(original).await {
+            Ok(relayed) => Outcome::ProxiedToStaging {
+                status: relayed.status,
+                body: relayed.body,
+            },
+            Err(error) => {
+                tracing::warn!(%error, "staging proxy failed");
+                Outcome::StagingProxyFailed
+            }
+        };
+        metrics::counter!("ghfe_staging_forward_total", "result" => outcome.code()).increment(1);
+        let (mut row, kind) = event_row(delivery);
+        if let DeliveryKind::WorkflowJob(job) = kind {
+            describe_job(&mut row, &job);
+            row.payload = job.trimmed;
+        }
+        if !(200..300).contains(&outcome.status()) {
+            row.delivery_id = None;
+        }
+        let job_id = row.job_id;
+        // A duplicate was forwarded all the same: staging's answer stands.
+        let (Applied::Recorded { .. } | Applied::Duplicate(_)) = self
+            .store()
+            .apply(DeliveryRecord {
+                event: row,
+                change: Change::Nothing(outcome.clone()),
+            })
+            .await?;
+        Ok(Handled {
+            status: outcome.status(),
+            text: outcome.message(),
+            outcome: outcome.code().to_owned(),
+            job_id,
+        })
+    }
+}

@@ -1,0 +1,219 @@
+//! `/usage` (SPEC §5): live demand (jobs) beside supply (the scheduler's
+//! workers), grouped by entity and label set.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::job::JobStatus;
+use crate::ports::{JobListing, WorkerListing};
+
+/// One entity's demand and supply for one label set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageGroup {
+    pub entity_id: Option<i64>,
+    pub entity_name: String,
+    pub entity_type: String,
+    pub labels: Vec<String>,
+    pub pools: Vec<String>,
+    pub jobs_pending: usize,
+    pub jobs_running: usize,
+    /// How long the oldest pending job has waited.
+    pub oldest_pending_seconds: Option<i64>,
+    pub workers_pending: usize,
+    pub workers_running: usize,
+    /// The group's jobs, oldest first.
+    pub jobs: Vec<UsageJob>,
+}
+
+/// One job of a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageJob {
+    pub job_id: i64,
+    pub status: &'static str,
+    pub repo_full_name: String,
+    pub pool: String,
+    pub html_url: Option<String>,
+    pub age_seconds: i64,
+}
+
+type Key = (Option<i64>, Vec<String>);
+
+/// Groups active jobs and workers; entities sorted by name, then labels.
+pub fn group(
+    jobs: Vec<JobListing>,
+    workers: Vec<WorkerListing>,
+    now: DateTime<Utc>,
+) -> Vec<UsageGroup> {
+    let mut groups: BTreeMap<Key, UsageGroup> = BTreeMap::new();
+    let new_group = |key: &Key, name: &str, kind: &str| UsageGroup {
+        entity_id: key.0,
+        entity_name: name.to_owned(),
+        entity_type: kind.to_owned(),
+        labels: key.1.clone(),
+        pools: Vec::new(),
+        jobs_pending: 0,
+        jobs_running: 0,
+        oldest_pending_seconds: None,
+        workers_pending: 0,
+        workers_running: 0,
+        jobs: Vec::new(),
+    };
+    for job in jobs {
+        let key = (
+            Some(job.entity.id.0),
+            job.labels.iter().map(str::to_owned).collect(),
+        );
+        let group = groups
+            .entry(key.clone())
+            .or_insert_with(|| new_group(&key, &job.entity.name, &job.entity.kind));
+        let age = (now - job.created_at).num_seconds().max(0);
+        if job.status == JobStatus::Pending {
+            group.jobs_pending += 1;
+            group.oldest_pending_seconds = Some(
+                group
+                    .oldest_pending_seconds
+                    .map_or(age, |oldest| oldest.max(age)),
+            );
+        } else {
+            group.jobs_running += 1;
+        }
+        add_pool(&mut group.pools, &job.k8s_pool);
+        group.jobs.push(UsageJob {
+            job_id: job.job_id.0,
+            status: job.status.as_str(),
+            repo_full_name: job.repo_full_name,
+            pool: job.k8s_pool,
+            html_url: job.html_url,
+            age_seconds: age,
+        });
+    }
+    for worker in workers {
+        let key = (
+            worker.entity_id.map(|id| id.0),
+            worker.labels.iter().map(str::to_owned).collect(),
+        );
+        let name = worker.entity_name.as_deref().unwrap_or("(unknown)");
+        let group = groups.entry(key.clone()).or_insert_with(|| {
+            new_group(
+                &key,
+                name,
+                worker.entity_type.as_deref().unwrap_or_default(),
+            )
+        });
+        if worker.status == JobStatus::Pending {
+            group.workers_pending += 1;
+        } else {
+            group.workers_running += 1;
+        }
+        if let Some(pool) = &worker.k8s_pool {
+            add_pool(&mut group.pools, pool);
+        }
+    }
+    let mut groups: Vec<UsageGroup> = groups.into_values().collect();
+    groups.sort_by(|a, b| {
+        (a.entity_name.to_lowercase(), &a.labels).cmp(&(b.entity_name.to_lowercase(), &b.labels))
+    });
+    groups
+}
+
+fn add_pool(pools: &mut Vec<String>, pool: &str) {
+    if !pools.iter().any(|known| known == pool) {
+        pools.push(pool.to_owned());
+        pools.sort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::*;
+    use crate::domain::delivery::Entity;
+    use crate::domain::ids::{EntityId, JobId};
+
+    fn job(
+        id: i64,
+        owner: i64,
+        name: &str,
+        labels: &[&str],
+        status: JobStatus,
+        age: i64,
+        now: DateTime<Utc>,
+    ) -> JobListing {
+        JobListing {
+            job_id: JobId(id),
+            status,
+            entity: Entity {
+                kind: "Organization".into(),
+                id: EntityId(owner),
+                name: name.into(),
+            },
+            repo_full_name: format!("{name}/repo"),
+            labels: labels.iter().collect(),
+            k8s_pool: "pool-a".into(),
+            k8s_image: "img".into(),
+            html_url: Some(format!("https://github.com/{name}/repo/job/{id}")),
+            job_name: None,
+            job_conclusion: None,
+            created_at: now - TimeDelta::seconds(age),
+            started_at: None,
+            completed_at: None,
+        }
+    }
+
+    #[test]
+    fn jobs_and_workers_group_by_entity_and_labels() {
+        let now = Utc::now();
+        let jobs = vec![
+            job(1, 10, "zeta", &["riscv"], JobStatus::Pending, 30, now),
+            job(2, 10, "zeta", &["riscv"], JobStatus::Pending, 90, now),
+            job(3, 10, "zeta", &["riscv"], JobStatus::Running, 200, now),
+            job(4, 20, "Alpha", &["riscv"], JobStatus::Pending, 5, now),
+            job(5, 10, "zeta", &["riscv", "big"], JobStatus::Running, 5, now),
+        ];
+        let workers = vec![WorkerListing {
+            pod_name: "pod-1".into(),
+            status: JobStatus::Running,
+            entity_id: Some(EntityId(10)),
+            entity_name: Some("zeta".into()),
+            entity_type: Some("Organization".into()),
+            labels: ["RISCV"].into_iter().collect(),
+            k8s_pool: Some("pool-b".into()),
+            created_at: now,
+        }];
+        let groups = group(jobs, workers, now);
+        let summary: Vec<_> = groups
+            .iter()
+            .map(|g| {
+                (
+                    g.entity_name.as_str(),
+                    g.labels.join(","),
+                    g.jobs_pending,
+                    g.jobs_running,
+                    g.workers_running,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("Alpha", "riscv".into(), 1, 0, 0),
+                ("zeta", "big,riscv".into(), 0, 1, 0),
+                ("zeta", "riscv".into(), 2, 1, 1)
+            ]
+        );
+        let zeta = &groups[2];
+        assert_eq!(zeta.oldest_pending_seconds, Some(90));
+        assert_eq!(zeta.pools, ["pool-a", "pool-b"]);
+        assert_eq!(
+            zeta.jobs.iter().map(|j| j.job_id).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+    }
+
+    #[test]
+    fn nothing_active_is_no_groups() {
+        assert!(group(vec![], vec![], Utc::now()).is_empty());
+    }
+}

@@ -1,0 +1,78 @@
+//! Reads of demand (`jobs`) and supply (`workers`, written by the
+//! scheduler) for `/usage` and `/history` (SPEC §5).
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::delivery::Entity;
+use crate::domain::history::HistoryQuery;
+use crate::domain::ids::{EntityId, JobId};
+use crate::domain::job::JobStatus;
+use crate::domain::labels::LabelSet;
+
+use super::job_store::StoreError;
+
+/// A job as the pages show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobListing {
+    pub job_id: JobId,
+    pub status: JobStatus,
+    pub entity: Entity,
+    pub repo_full_name: String,
+    pub labels: LabelSet,
+    pub k8s_pool: String,
+    pub k8s_image: String,
+    pub html_url: Option<String>,
+    pub job_name: Option<String>,
+    pub job_conclusion: Option<String>,
+    /// When ghfe stored the job.
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// A runner pod the scheduler started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerListing {
+    pub pod_name: String,
+    pub status: JobStatus,
+    pub entity_id: Option<EntityId>,
+    pub entity_name: Option<String>,
+    pub entity_type: Option<String>,
+    pub labels: LabelSet,
+    pub k8s_pool: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One page of history and the number of jobs in the window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryPage {
+    pub jobs: Vec<JobListing>,
+    pub total: u64,
+}
+
+/// Demand and supply reads.
+pub trait DemandLog: Send + Sync + 'static {
+    /// Jobs still pending or running.
+    ///
+    /// # Errors
+    /// As for [`super::JobStore::apply`].
+    fn active_jobs(&self) -> impl Future<Output = Result<Vec<JobListing>, StoreError>> + Send;
+
+    /// Workers still pending or running.
+    ///
+    /// # Errors
+    /// As for [`super::JobStore::apply`].
+    fn active_workers(&self)
+        -> impl Future<Output = Result<Vec<WorkerListing>, StoreError>> + Send;
+
+    /// Jobs created in the query's window, newest first, one page of them.
+    ///
+    /// # Errors
+    /// As for [`super::JobStore::apply`].
+    fn history(
+        &self,
+        query: &HistoryQuery,
+    ) -> impl Future<Output = Result<HistoryPage, StoreError>> + Send;
+}

@@ -1,0 +1,287 @@
+//! SPEC §5 `/usage` and `/history`, HTML and JSON, over rows written
+//! straight into `jobs` and `workers` (the scheduler writes the latter).
+
+use serde_json::{json, Value};
+
+use crate::support::app::{spawn_app, TestApp};
+
+/// A job of `owner`, stored `minutes_ago`.
+async fn job(app: &TestApp, id: i64, owner: &str, labels: Value, status: &str, minutes_ago: i32) {
+    app.db
+        .execute(
+            "INSERT INTO jobs (job_id, status, provider, entity_id, entity_name, entity_type, repo_full_name, \
+             installation_id, job_labels, k8s_pool, k8s_image, html_url, created_at) \
+             VALUES ($1, $2::text::status_enum, 'github', length($3), $3, 'Organization', $3 || '/app', 1, $4, \
+             'scw-em-rv1', 'img', 'https://github.com/' || $3 || '/app/runs/' || $1::bigint::text, now() - make_interval(mins => $5))",
+            &[&id, &status, &owner, &labels, &minutes_ago],
+        )
+        .await
+        .unwrap();
+}
+
+async fn worker(app: &TestApp, pod: &str, owner: &str, labels: Value, pool: &str, status: &str) {
+    app.db
+        .execute(
+            "INSERT INTO workers (pod_name, entity_id, entity_name, entity_type, job_labels, k8s_pool, status) \
+             VALUES ($1, length($2), $2, 'Organization', $3, $4, $5::text::status_enum)",
+            &[&pod, &owner, &labels, &pool, &status],
+        )
+        .await
+        .unwrap();
+}
+
+async fn json_of(app: &TestApp, path: &str) -> Value {
+    let answer = app.get(path, None).await;
+    assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+    serde_json::from_str(&answer.text).unwrap()
+}
+
+#[tokio::test]
+async fn usage_without_activity_says_so() {
+    let app = spawn_app().await;
+    job(&app, 1, "acme", json!(["riscv"]), "completed", 1).await;
+    let page = app.get("/usage", None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("No active jobs or workers."));
+    assert_eq!(json_of(&app, "/usage.json").await["groups"], json!([]));
+}
+
+#[tokio::test]
+async fn usage_groups_jobs_and_workers_by_account_and_labels() {
+    let app = spawn_app().await;
+    job(&app, 1, "acme", json!(["riscv"]), "pending", 10).await;
+    job(&app, 2, "acme", json!(["riscv"]), "pending", 3).await;
+    job(&app, 3, "acme", json!(["riscv"]), "running", 20).await;
+    job(&app, 4, "acme", json!(["big", "riscv"]), "pending", 1).await;
+    job(&app, 5, "beta", json!(["riscv"]), "completed", 1).await;
+    job(&app, 6, "beta", json!(["riscv"]), "failed", 1).await;
+    worker(
+        &app,
+        "pod-a",
+        "acme",
+        json!(["riscv"]),
+        "cloudv10x-jupiter",
+        "running",
+    )
+    .await;
+    worker(
+        &app,
+        "pod-b",
+        "acme",
+        json!(["riscv"]),
+        "scw-em-rv1",
+        "pending",
+    )
+    .await;
+    worker(
+        &app,
+        "pod-c",
+        "acme",
+        json!(["riscv"]),
+        "scw-em-rv1",
+        "completed",
+    )
+    .await;
+
+    let usage = json_of(&app, "/usage.json").await;
+    let groups = usage["groups"].as_array().unwrap();
+    let keys: Vec<(String, Value)> = groups
+        .iter()
+        .map(|g| {
+            (
+                g["entity_name"].as_str().unwrap().to_owned(),
+                g["labels"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("acme".to_owned(), json!(["big", "riscv"])),
+            ("acme".to_owned(), json!(["riscv"]))
+        ]
+    );
+    let riscv = &groups[1];
+    assert_eq!(
+        (
+            riscv["jobs_pending"].as_u64(),
+            riscv["jobs_running"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        (
+            riscv["workers_pending"].as_u64(),
+            riscv["workers_running"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(riscv["pools"], json!(["cloudv10x-jupiter", "scw-em-rv1"]));
+    let oldest = riscv["oldest_pending_seconds"].as_i64().unwrap();
+    assert!(
+        (595..=660).contains(&oldest),
+        "oldest pending waited {oldest} s"
+    );
+    let ids: Vec<i64> = riscv["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["job_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [3, 1, 2], "oldest first");
+
+    let page = app.get("/usage", None).await;
+    assert!(page
+        .text
+        .contains(r#"href="https://github.com/acme/app/runs/1""#));
+    assert!(
+        !page.text.contains("runs/5"),
+        "completed jobs are not shown"
+    );
+}
+
+#[tokio::test]
+async fn pages_escape_what_came_from_payloads() {
+    let app = spawn_app().await;
+    job(
+        &app,
+        1,
+        "<img src=x onerror=alert(1)>",
+        json!(["<b>label</b>"]),
+        "pending",
+        1,
+    )
+    .await;
+    for path in ["/usage", "/history"] {
+        let page = app.get(path, None).await;
+        assert!(!page.text.contains("<img src=x"), "{path}");
+        assert!(!page.text.contains("<b>label</b>"), "{path}");
+        assert!(page.text.contains("&lt;img src=x"), "{path}");
+    }
+}
+
+fn link(app: &TestApp, query: &str) -> String {
+    format!("{}/history.json?{query}", app.address)
+}
+
+#[tokio::test]
+async fn history_pages_newest_first_with_github_style_links() {
+    let app = spawn_app().await;
+    for (id, minutes_ago) in [(1, 50), (2, 40), (3, 30), (4, 20), (5, 10)] {
+        job(&app, id, "acme", json!(["riscv"]), "completed", minutes_ago).await;
+    }
+    let first = app.get("/history.json?per_page=2", None).await;
+    let body: Value = serde_json::from_str(&first.text).unwrap();
+    let ids: Vec<i64> = body["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["job_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!((ids, body["total"].as_u64()), (vec![5, 4], Some(5)));
+    assert_eq!(
+        first.headers["link"].to_str().unwrap(),
+        format!(
+            "<{}>; rel=\"next\", <{}>; rel=\"last\"",
+            link(&app, "per_page=2&page=1"),
+            link(&app, "per_page=2&page=2")
+        )
+    );
+    let middle = app.get("/history.json?per_page=2&page=1", None).await;
+    assert_eq!(
+        middle.headers["link"].to_str().unwrap(),
+        format!(
+            "<{}>; rel=\"next\", <{}>; rel=\"last\", <{}>; rel=\"first\", <{}>; rel=\"prev\"",
+            link(&app, "per_page=2&page=2"),
+            link(&app, "per_page=2&page=2"),
+            link(&app, "per_page=2&page=0"),
+            link(&app, "per_page=2&page=0")
+        )
+    );
+    let last = app.get("/history.json?per_page=2&page=2", None).await;
+    let body: Value = serde_json::from_str(&last.text).unwrap();
+    assert_eq!(body["jobs"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        last.headers["link"].to_str().unwrap(),
+        format!(
+            "<{}>; rel=\"first\", <{}>; rel=\"prev\"",
+            link(&app, "per_page=2&page=0"),
+            link(&app, "per_page=2&page=1")
+        )
+    );
+    let html = app.get("/history?per_page=2&page=1", None).await;
+    assert!(html.headers.contains_key("link"));
+    assert!(html.text.contains("Page 2 of 3"));
+}
+
+#[tokio::test]
+async fn history_windows_by_day() {
+    let app = spawn_app().await;
+    job(&app, 1, "acme", json!(["riscv"]), "completed", 3 * 24 * 60).await;
+    job(&app, 2, "acme", json!(["riscv"]), "completed", 5).await;
+    let recent = json_of(&app, "/history.json?start=-1d").await;
+    assert_eq!(recent["total"], 1);
+    assert_eq!(recent["jobs"][0]["job_id"], 2);
+    let today = chrono::Utc::now().date_naive();
+    let old = json_of(
+        &app,
+        &format!("/history.json?end={}", today - chrono::Days::new(2)),
+    )
+    .await;
+    assert_eq!(old["total"], 1);
+    assert_eq!(old["jobs"][0]["job_id"], 1);
+}
+
+#[tokio::test]
+async fn an_empty_history_says_so_and_links_nothing() {
+    let app = spawn_app().await;
+    let page = app.get("/history", None).await;
+    assert!(page.text.contains("No jobs in this window."));
+    let json = app.get("/history.json", None).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&json.text).unwrap(),
+        json!({"jobs": [], "page": 0, "per_page": 100, "total": 0})
+    );
+    assert!(!json.headers.contains_key("link"));
+}
+
+#[tokio::test]
+async fn bad_history_parameters_are_named() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            "start=yesterday",
+            "invalid parameter start, expected YYYY-MM-DD or -Nd (N days ago)",
+        ),
+        (
+            "end=2026-02-30",
+            "invalid parameter end, expected YYYY-MM-DD or -Nd (N days ago)",
+        ),
+        (
+            "start=2026-11-20&end=2026-11-01",
+            "invalid parameter end, expected a day on or after start",
+        ),
+        (
+            "page=-1",
+            "invalid parameter page, expected a page number from 0",
+        ),
+        (
+            "per_page=0",
+            "invalid parameter per_page, expected a page size from 1 to the configured maximum",
+        ),
+        (
+            "per_page=5000",
+            "invalid parameter per_page, expected a page size from 1 to the configured maximum",
+        ),
+    ];
+    for (query, message) in cases {
+        for path in ["/history", "/history.json"] {
+            let answer = app.get(&format!("{path}?{query}"), None).await;
+            assert_eq!(
+                (answer.status, answer.text.as_str()),
+                (400, message),
+                "{path}?{query}"
+            );
+        }
+    }
+}
