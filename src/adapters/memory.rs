@@ -2,17 +2,19 @@
 //! the same behaviour as PostgreSQL (the contract suite runs both), for
 //! tests and trials without a database.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
+use crate::domain::event_query::EventQuery;
 use crate::domain::ids::{DeliveryId, EntityId, EventId, InstallationId, JobId, RunId};
 use crate::domain::job::{JobEffect, JobRow};
 use crate::domain::outcome::Outcome;
 use crate::domain::run::{run_advances, RunReport};
 use crate::ports::{
-    Applied, Change, DeliveryRecord, EventLog, EventSummary, JobStore, PriorOutcome, StoreError,
+    Applied, Change, DeliveryRecord, EventCount, EventLog, EventSummary, EventsPage, JobStore,
+    PriorOutcome, StoreError,
 };
 
 #[derive(Debug)]
@@ -163,6 +165,50 @@ impl JobStore for MemoryStore {
 }
 
 impl EventLog for MemoryStore {
+    async fn search_events(&self, query: &EventQuery) -> Result<EventsPage, StoreError> {
+        let state = self.state()?;
+        let matching: Vec<&EventSummary> = state
+            .events
+            .iter()
+            .rev()
+            .map(|event| &event.summary)
+            .filter(|summary| query.matches(summary.facts()))
+            .collect();
+        let skip = usize::try_from(query.offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(query.limit).unwrap_or(usize::MAX);
+        Ok(EventsPage {
+            total: matching.len() as u64,
+            events: matching
+                .into_iter()
+                .skip(skip)
+                .take(take)
+                .cloned()
+                .collect(),
+        })
+    }
+
+    async fn count_events(&self, since: DateTime<Utc>) -> Result<Vec<EventCount>, StoreError> {
+        let state = self.state()?;
+        let mut counts: BTreeMap<(&str, &str), u64> = BTreeMap::new();
+        for event in state
+            .events
+            .iter()
+            .filter(|e| e.summary.received_at >= since)
+        {
+            *counts
+                .entry((&event.summary.event, &event.summary.outcome))
+                .or_default() += 1;
+        }
+        Ok(counts
+            .into_iter()
+            .map(|((event, outcome), count)| EventCount {
+                event: event.to_owned(),
+                outcome: outcome.to_owned(),
+                count,
+            })
+            .collect())
+    }
+
     async fn events_for_entity(
         &self,
         entity: EntityId,

@@ -61,14 +61,18 @@ impl<S: JobStore, F: StagingForwarder> WebhookService<S, F> {
             row.delivery_id = None;
         }
         let job_id = row.job_id;
-        // A duplicate was forwarded all the same: staging's answer stands.
-        let (Applied::Recorded { .. } | Applied::Duplicate(_)) = self
+        let draft = self.feed().draft(&row);
+        let applied = self
             .store()
             .apply(DeliveryRecord {
                 event: row,
                 change: Change::Nothing(outcome.clone()),
             })
             .await?;
+        // A duplicate was forwarded all the same: staging's answer stands.
+        if let Applied::Recorded { event_id, .. } = applied {
+            self.feed().announce(draft, event_id, outcome.code());
+        }
         Ok(Handled {
             status: outcome.status(),
             text: outcome.message(),

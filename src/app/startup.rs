@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
@@ -15,6 +15,7 @@ use crate::adapters::http::{routes, HttpState, Pages, RateLimit, WebhookOptions}
 use crate::adapters::postgres::{migrate, Direction, PgOptions, PgStore};
 use crate::adapters::staging::StagingClient;
 use crate::app::setup::{AppLink, SetupService};
+use crate::app::shutdown::{signalled, StopHandle};
 use crate::app::staging_proxy::StagingRoute;
 use crate::app::webhook_service::WebhookService;
 use crate::app::wiring::Wiring;
@@ -113,6 +114,7 @@ pub fn pg_options(settings: &Settings) -> anyhow::Result<PgOptions> {
 /// A bound, running server.
 pub struct Application {
     server: Server,
+    stop: StopHandle,
     port: u16,
     store: PgStore,
     notifier: JoinHandle<()>,
@@ -164,7 +166,12 @@ impl Application {
                 max_body_bytes: settings.webhook.max_body_bytes,
                 app_ids: settings.github.apps.ids(),
             },
-            trace_secret: settings.trace.secret.clone(),
+            // An empty token would let `Bearer ` in: it counts as none.
+            trace_secret: settings
+                .trace
+                .secret
+                .clone()
+                .filter(|secret| !secret.expose_secret().is_empty()),
             metrics: Some(metrics_handle()),
         });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
@@ -184,6 +191,7 @@ impl Application {
             Duration::from_secs(settings.rate_limit.window_seconds),
             settings.rate_limit.trust_forwarded_for,
         );
+        let feed = state.service.feed().clone();
         let server = HttpServer::new(move || {
             let limit = limit.clone();
             App::new()
@@ -191,6 +199,9 @@ impl Application {
                 .configure(move |cfg| routes::<Production>(cfg, &limit))
         })
         .workers(workers)
+        // ghfe's own handler ends live streams first (and treats SIGINT
+        // as gracefully as SIGTERM).
+        .disable_signals()
         .shutdown_timeout(settings.shutdown_timeout().as_secs().max(1))
         .listen(listener)?
         .run();
@@ -199,8 +210,13 @@ impl Application {
         }
         tracing::info!(port, schema = %options.schema, environment = settings.environment.as_str(), "ghfe listening");
         let upkeep = tokio::spawn(upkeep(store.clone()));
+        let stop = StopHandle {
+            server: server.handle(),
+            feed,
+        };
         Ok(Self {
             server,
+            stop,
             port,
             store,
             notifier,
@@ -213,9 +229,9 @@ impl Application {
         self.port
     }
 
-    /// A handle that stops the server gracefully.
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+    /// A handle that stops the server.
+    pub fn handle(&self) -> StopHandle {
+        self.stop.clone()
     }
 
     /// Serves until stopped (SIGINT/SIGTERM or [`ServerHandle::stop`]),
@@ -223,12 +239,19 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Self {
             server,
+            stop,
             store,
             notifier,
             upkeep,
             ..
         } = self;
+        let signals = tokio::spawn(async move {
+            signalled().await;
+            tracing::info!("stop requested: draining in-flight requests");
+            stop.stop(true).await;
+        });
         let result = server.await;
+        signals.abort();
         upkeep.abort();
         drop(upkeep.await);
         drop(store);

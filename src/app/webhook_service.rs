@@ -1,6 +1,8 @@
 //! The webhook use case: turns a verified, typed delivery into one store
 //! operation and the answer GitHub records (SPEC §1.2, §1.3, §1.5).
 
+use std::sync::Arc;
+
 use serde_json::json;
 
 use crate::domain::delivery::{Delivery, DeliveryKind, InvalidDelivery, JobDelivery};
@@ -13,6 +15,7 @@ use crate::ports::{
     Applied, Change, DeliveryRecord, EventRecord, Forwardable, JobStore, StoreError,
 };
 
+use super::delivery_feed::DeliveryFeed;
 use super::staging_proxy::StagingRoute;
 
 /// How an accepted delivery was answered.
@@ -45,6 +48,7 @@ pub struct WebhookService<S, F> {
     store: S,
     router: Router,
     staging: Option<StagingRoute<F>>,
+    feed: Arc<DeliveryFeed>,
 }
 
 impl<S, F> WebhookService<S, F> {
@@ -54,7 +58,13 @@ impl<S, F> WebhookService<S, F> {
             store,
             router,
             staging,
+            feed: Arc::default(),
         }
+    }
+
+    /// The live feed of recorded deliveries.
+    pub fn feed(&self) -> &Arc<DeliveryFeed> {
+        &self.feed
     }
 
     /// The store this service writes to.
@@ -81,13 +91,15 @@ impl<S: JobStore, F: crate::ports::StagingForwarder> WebhookService<S, F> {
         }
         let record = self.record(delivery)?;
         let job_id = record.event.job_id;
+        let draft = self.feed.draft(&record.event);
         let queue = match &record.change {
             Change::Job(report) => Some((report.placement.pool.clone(), report.queue_time())),
             _ => None,
         };
         Ok(match self.store.apply(record).await? {
-            Applied::Recorded { outcome, .. } => {
+            Applied::Recorded { event_id, outcome } => {
                 count_transition(&outcome, queue);
+                self.feed.announce(draft, event_id, outcome.code());
                 Handled {
                     status: outcome.status(),
                     text: outcome.message(),
@@ -105,23 +117,7 @@ impl<S: JobStore, F: crate::ports::StagingForwarder> WebhookService<S, F> {
     }
 
     fn record(&self, delivery: Delivery) -> Result<DeliveryRecord, InvalidDelivery> {
-        let Delivery {
-            event,
-            delivery_id,
-            app_id,
-            context,
-            kind,
-        } = delivery;
-        let mut row = EventRecord {
-            event,
-            delivery_id,
-            app_id: Some(app_id),
-            installation_id: context.installation_id,
-            entity: context.entity,
-            job_id: None,
-            repo_full_name: context.repo_full_name,
-            payload: String::new(),
-        };
+        let (mut row, kind) = event_row(delivery);
         let change = match kind {
             DeliveryKind::Ping { body } => {
                 row.payload = body;
@@ -155,12 +151,7 @@ impl<S: JobStore, F: crate::ports::StagingForwarder> WebhookService<S, F> {
         row: &mut EventRecord,
         job: JobDelivery,
     ) -> Result<Change, InvalidDelivery> {
-        row.event = format!("workflow_job.{}", job.action);
-        row.job_id = Some(job.job_id);
-        row.installation_id = job.installation_id;
-        row.entity = Some(job.owner.clone());
-        row.repo_full_name = Some(job.repo_full_name.clone());
-
+        describe_job(row, &job);
         let Some(action) = JobAction::parse(&job.action) else {
             row.payload = job.trimmed;
             return Ok(Change::Nothing(Outcome::IgnoredAction(job.action)));

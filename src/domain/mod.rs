@@ -6,6 +6,7 @@
 
 pub mod delivery;
 pub mod deployment;
+pub mod event_query;
 pub mod glob;
 pub mod history;
 pub mod ids;

@@ -4,6 +4,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::event_query::{EventFacts, EventQuery};
 use crate::domain::ids::{AppId, EntityId, EventId, InstallationId, JobId};
 
 use super::job_store::StoreError;
@@ -26,8 +27,54 @@ pub struct EventSummary {
     pub received_at: DateTime<Utc>,
 }
 
+impl EventSummary {
+    /// What an [`EventQuery`] matches this row on.
+    pub fn facts(&self) -> EventFacts<'_> {
+        EventFacts {
+            repository: self.repo_full_name.as_deref(),
+            event: &self.event,
+            outcome: &self.outcome,
+            entity_id: self.entity_id,
+        }
+    }
+}
+
+/// One page of listed rows and how many match in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventsPage {
+    pub events: Vec<EventSummary>,
+    pub total: u64,
+}
+
+/// How many rows have this event and outcome.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EventCount {
+    pub event: String,
+    pub outcome: String,
+    pub count: u64,
+}
+
 /// Reads of the delivery log.
 pub trait EventLog: Send + Sync + 'static {
+    /// The rows `query` matches, newest first, its page of them.
+    ///
+    /// # Errors
+    /// As for [`super::JobStore::apply`].
+    fn search_events(
+        &self,
+        query: &EventQuery,
+    ) -> impl Future<Output = Result<EventsPage, StoreError>> + Send;
+
+    /// Rows received at or after `since`, counted by event and outcome,
+    /// ordered by event then outcome.
+    ///
+    /// # Errors
+    /// As for [`super::JobStore::apply`].
+    fn count_events(
+        &self,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<EventCount>, StoreError>> + Send;
+
     /// The newest `limit` events of `entity`, returned oldest first.
     ///
     /// # Errors

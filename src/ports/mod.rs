@@ -8,7 +8,7 @@ pub mod job_store;
 pub mod staging_forwarder;
 
 pub use demand::{DemandLog, HistoryPage, JobListing, WorkerListing};
-pub use event_log::{EventLog, EventSummary};
+pub use event_log::{EventCount, EventLog, EventSummary, EventsPage};
 pub use installation_lookup::{InstallationLookup, LookupError};
 pub use job_store::{
     Applied, Change, DeliveryRecord, EventRecord, JobStore, PriorOutcome, StoreError,

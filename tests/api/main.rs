@@ -1,5 +1,6 @@
 //! The HTTP surface through a real socket against PostgreSQL: every row of
-//! SPEC §1.1, §1.2, §1.3, redeliveries, outages, trace and the CLI.
+//! SPEC §1.1, §1.2, §1.3, redeliveries, outages, trace, the operator
+//! surface of §4–§5 and the CLI.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -18,4 +19,5 @@ mod tls;
 mod trace;
 mod usage_history;
 mod wake_up;
+mod webhook_api;
 mod workflow_job;

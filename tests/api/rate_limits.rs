@@ -34,6 +34,13 @@ async fn past_the_limit_a_client_gets_429_with_retry_after() {
         429,
         "the same client on /trace"
     );
+    assert_eq!(
+        app.get("/api/webhooks/events", Some(TRACE_SECRET))
+            .await
+            .status,
+        429,
+        "the same client on /api"
+    );
 }
 
 #[tokio::test]

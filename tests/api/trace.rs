@@ -24,15 +24,20 @@ async fn job_lifecycle(app: &TestApp) {
     .await;
 }
 
+const GUARDED: [&str; 7] = [
+    "/trace/entity/1",
+    "/trace/installation/1",
+    "/trace/job/1",
+    "/trace/payload/1",
+    "/api/webhooks/events",
+    "/api/webhooks/statistics",
+    "/api/webhooks/stream",
+];
+
 #[tokio::test]
 async fn without_a_trace_secret_the_routes_do_not_exist() {
     let app = spawn_app_with(|s| s.trace.secret = None).await;
-    for path in [
-        "/trace/entity/1",
-        "/trace/installation/1",
-        "/trace/job/1",
-        "/trace/payload/1",
-    ] {
+    for path in GUARDED {
         assert_eq!(
             app.get(path, Some(TRACE_SECRET)).await.status,
             404,
@@ -42,15 +47,25 @@ async fn without_a_trace_secret_the_routes_do_not_exist() {
 }
 
 #[tokio::test]
+async fn an_empty_trace_secret_counts_as_none() {
+    let app = spawn_app_with(|s| s.trace.secret = Some(String::new().into())).await;
+    for path in GUARDED {
+        assert_eq!(app.get(path, Some("")).await.status, 404, "{path}");
+    }
+}
+
+#[tokio::test]
 async fn a_missing_or_wrong_token_is_unauthorized() {
     let app = spawn_app().await;
-    for token in [None, Some("wrong"), Some("")] {
-        let answer = app.get("/trace/entity/1", token).await;
-        assert_eq!(
-            (answer.status, answer.text.as_str()),
-            (401, "Unauthorized"),
-            "{token:?}"
-        );
+    for path in GUARDED {
+        for token in [None, Some("wrong"), Some("")] {
+            let answer = app.get(path, token).await;
+            assert_eq!(
+                (answer.status, answer.text.as_str()),
+                (401, "Unauthorized"),
+                "{path} {token:?}"
+            );
+        }
     }
     let basic = app
         .http

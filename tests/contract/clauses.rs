@@ -312,6 +312,77 @@ pub async fn events_come_oldest_first_within_the_limit<S: JobStore + EventLog>(s
         .is_empty());
 }
 
+pub async fn events_are_searched_newest_first_and_counted<S: JobStore + EventLog>(store: S) {
+    use ghfe::domain::event_query::EventQuery;
+    use ghfe::ports::EventCount;
+
+    recorded(&store, ping(None)).await;
+    for id in 1..=3 {
+        recorded(&store, job(id, Queued, None)).await;
+    }
+    recorded(&store, job(1, InProgress, None)).await;
+    recorded(&store, records::run(9, "completed")).await;
+    let search = |pairs: &'static [(&'static str, &'static str)]| {
+        let query =
+            EventQuery::parse(|name| pairs.iter().find(|(key, _)| *key == name).map(|(_, v)| *v))
+                .unwrap();
+        let store = &store;
+        async move {
+            let page = store.search_events(&query).await.unwrap();
+            let rows: Vec<(String, Option<i64>)> = page
+                .events
+                .iter()
+                .map(|e| (e.event.clone(), e.job_id.map(|id| id.0)))
+                .collect();
+            (rows, page.total)
+        }
+    };
+    let row = |event: &str, job: Option<i64>| (event.to_owned(), job);
+    assert_eq!(
+        search(&[("event", "workflow_job"), ("limit", "2"), ("offset", "1")]).await,
+        (
+            vec![
+                row("workflow_job.queued", Some(3)),
+                row("workflow_job.queued", Some(2))
+            ],
+            4
+        ),
+        "newest first, paged, total of all matches"
+    );
+    assert_eq!(
+        search(&[("event", "workflow_job.in_progress")]).await,
+        (vec![row("workflow_job.in_progress", Some(1))], 1)
+    );
+    assert_eq!(
+        search(&[("outcome", "ok")]).await,
+        (vec![row("ping", None)], 1)
+    );
+    assert_eq!(search(&[("event", "workflow")]).await, (vec![], 0));
+    assert_eq!(search(&[("repository", "acme/app")]).await.1, 6);
+    assert_eq!(search(&[("entity_id", "1")]).await.1, 0);
+
+    let counts = store
+        .count_events(chrono::DateTime::UNIX_EPOCH)
+        .await
+        .unwrap();
+    let count = |event: &str, outcome: &str, count: u64| EventCount {
+        event: event.into(),
+        outcome: outcome.into(),
+        count,
+    };
+    assert_eq!(
+        counts,
+        [
+            count("ping", "ok", 1),
+            count("workflow_job.in_progress", "job_marked_running", 1),
+            count("workflow_job.queued", "job_stored", 3),
+            count("workflow_run.completed", "run_recorded", 1),
+        ]
+    );
+    let later = chrono::Utc::now() + chrono::TimeDelta::hours(1);
+    assert!(store.count_events(later).await.unwrap().is_empty());
+}
+
 pub async fn an_installation_resolves_through_events_then_jobs<S: JobStore + EventLog>(store: S) {
     assert_eq!(
         store

@@ -28,6 +28,7 @@ macro_rules! contract_suite {
                 a_run_delivery_is_recorded,
                 event_rows_carry_outcome_entity_and_payload,
                 events_come_oldest_first_within_the_limit,
+                events_are_searched_newest_first_and_counted,
                 an_installation_resolves_through_events_then_jobs,
             );
 

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use actix_web::dev::ServerHandle;
 use ghfe::adapters::http::signature::sign;
+use ghfe::app::shutdown::StopHandle;
 use ghfe::app::startup::Application;
 use ghfe::config::{RuleSettings, Settings};
 use secrecy::SecretString;
@@ -55,7 +55,7 @@ pub struct TestApp {
     pub db_url: String,
     pub db: Client,
     pub http: reqwest::Client,
-    handle: ServerHandle,
+    handle: StopHandle,
 }
 
 /// ghfe with the test settings on a fresh database.

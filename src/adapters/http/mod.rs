@@ -1,7 +1,10 @@
-//! The HTTP adapter (actix-web): the webhook route, probes, trace, setup,
-//! usage and history pages, and metrics. Handlers parse and answer;
-//! decisions live in `app` and `domain`.
+//! The HTTP adapter (actix-web): the webhook route, probes, trace, the
+//! delivery-log API, setup, usage and history pages, and metrics.
+//! Handlers parse and answer; decisions live in `app` and `domain`.
 
+mod api;
+mod bearer;
+mod event_json;
 mod health;
 mod history_page;
 mod json;
@@ -61,7 +64,14 @@ impl<W: Wiring> std::fmt::Debug for HttpState<W> {
 /// Registers every route of SPEC §1 and §5; `limit` guards the scopes it
 /// names.
 pub fn routes<W: Wiring>(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
-    cfg.service(
+    cfg.app_data(web::QueryConfig::default().error_handler(|error, _| {
+        let answer = responses::text(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "Invalid query string",
+        );
+        actix_web::error::InternalError::from_response(error, answer).into()
+    }))
+    .service(
         web::resource("/")
             .route(web::post().to(webhook::receive::<W>))
             .default_service(web::to(HttpResponse::MethodNotAllowed)),
@@ -89,6 +99,13 @@ pub fn routes<W: Wiring>(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
             )
             .route("/job/{id}", web::get().to(trace::job::<W>))
             .route("/payload/{id}", web::get().to(trace::payload::<W>)),
+    )
+    .service(
+        web::scope("/api/webhooks")
+            .wrap(limit.middleware())
+            .route("/events", web::get().to(api::events::<W>))
+            .route("/statistics", web::get().to(api::statistics::<W>))
+            .route("/stream", web::get().to(api::stream::<W>)),
     )
     .default_service(web::to(|| async {
         responses::text(actix_web::http::StatusCode::NOT_FOUND, "Not Found")

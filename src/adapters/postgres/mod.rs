@@ -15,6 +15,7 @@ mod tls;
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
 use diesel_async::pooled_connection::deadpool::Object;
@@ -24,12 +25,13 @@ use tokio::task::JoinHandle;
 pub use connection::{check_url, PgOptions};
 pub use migrate::{migrate, Direction};
 
+use crate::domain::event_query::EventQuery;
 use crate::domain::history::HistoryQuery;
 use crate::domain::ids::{EntityId, EventId, InstallationId, JobId};
 use crate::domain::job::JobRow;
 use crate::ports::{
-    Applied, Change, DeliveryRecord, DemandLog, EventLog, EventSummary, HistoryPage, JobListing,
-    JobStore, StoreError, WorkerListing,
+    Applied, Change, DeliveryRecord, DemandLog, EventCount, EventLog, EventSummary, EventsPage,
+    HistoryPage, JobListing, JobStore, StoreError, WorkerListing,
 };
 
 use apply::Item;
@@ -133,6 +135,20 @@ impl JobStore for PgStore {
 }
 
 impl EventLog for PgStore {
+    async fn search_events(&self, query: &EventQuery) -> Result<EventsPage, StoreError> {
+        let mut conn = self.conn().await?;
+        event_log::search_events(&mut conn, query)
+            .await
+            .map_err(query_error)
+    }
+
+    async fn count_events(&self, since: DateTime<Utc>) -> Result<Vec<EventCount>, StoreError> {
+        let mut conn = self.conn().await?;
+        event_log::count_events(&mut conn, since)
+            .await
+            .map_err(query_error)
+    }
+
     async fn events_for_entity(
         &self,
         entity: EntityId,

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS installation_events_received_idx;
