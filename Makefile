@@ -5,8 +5,10 @@ PG_DEV_DIR   := .local/pg-dev
 PG_DEV_PORT  ?= 55432
 PG_TEST_DIR  := .local/pg-test
 PG_TEST_PORT ?= 55433
+PG_E2E_DIR   := .local/pg-e2e
+PG_E2E_PORT  ?= 55434
 
-.PHONY: run test bench db-stop lint
+.PHONY: run test e2e bench db-stop lint
 
 run: ## build ghfe and serve it on :8080 against a local PostgreSQL (Ctrl-C stops)
 	@scripts/pg.sh start $(PG_DEV_DIR) $(PG_DEV_PORT)
@@ -15,6 +17,9 @@ run: ## build ghfe and serve it on :8080 against a local PostgreSQL (Ctrl-C stop
 
 test: ## the whole suite against a throwaway PostgreSQL
 	@scripts/test.sh $(PG_TEST_DIR) $(PG_TEST_PORT)
+
+e2e: ## the operator pages in headless Chromium (installs Debian's chromium if missing)
+	@scripts/e2e.sh $(PG_E2E_DIR) $(PG_E2E_PORT)
 
 bench: ## ghfe beside PostgreSQL's ceiling for its own transaction (about 6 minutes; loopback only)
 	@bench/run.sh
