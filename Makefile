@@ -6,7 +6,7 @@ PG_DEV_PORT  ?= 55432
 PG_TEST_DIR  := .local/pg-test
 PG_TEST_PORT ?= 55433
 PG_E2E_DIR   := .local/pg-e2e
-PG_E2E_PORT  ?= 55434
+PG_E2E_PORT  ?= 55435
 
 .PHONY: run test e2e bench db-stop lint
 
