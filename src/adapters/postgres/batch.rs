@@ -1,8 +1,9 @@
 //! Group commit: deliveries that arrive while others are being written are
-//! committed together, in one transaction whose statements are pipelined
-//! (sent without waiting for each answer), and each is answered only once
-//! that transaction has committed. One commit (one WAL flush) then carries
-//! many deliveries, where a transaction per delivery pays one each.
+//! committed together, in one transaction sent in one round trip (`BEGIN`,
+//! the statements and `COMMIT` pipelined: see `pipeline.rs`), and each is
+//! answered only once that transaction has committed. One commit (one WAL
+//! flush) then carries many deliveries, where a transaction per delivery
+//! pays one each.
 //!
 //! Statements run in arrival order, so a batch means exactly what applying
 //! its deliveries one after the other would. If a batch fails for anything
@@ -11,15 +12,16 @@
 
 use std::sync::Arc;
 
-use diesel_async::{AsyncConnection, AsyncPgConnection};
-use futures_util::future::try_join_all;
+use diesel_async::pooled_connection::deadpool::Object;
+use diesel_async::SimpleAsyncConnection;
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
 
 use crate::ports::{DeliveryRecord, StoreError};
 
-use super::apply::{apply_one, execute, settle, Committed, Item};
+use super::apply::{apply_one, settle, Committed, Item};
 use super::connection::{pool_error, query_error, PgPool};
+use super::pipeline::{one_trip, Verdict};
 
 /// Deliveries waiting for a worker, at most; more wait for room.
 const QUEUE: usize = 4096;
@@ -102,38 +104,38 @@ async fn commit(pool: &PgPool, items: &[Item]) -> Vec<Result<Committed, StoreErr
     if items.len() == 1 {
         return vec![apply_one(&mut conn, &items[0]).await.map_err(query_error)];
     }
-    match conn
-        .transaction(async |conn| pipelined(conn, items).await)
-        .await
-    {
-        Ok(executed) => {
+    let failure = match one_trip(&conn, items).await.verdict() {
+        Verdict::Committed(executed) => {
             let mut results = Vec::with_capacity(items.len());
             for (item, executed) in items.iter().zip(executed) {
-                results.push(settle(&mut conn, item, executed).await.map_err(query_error));
+                results.push(match executed {
+                    Ok(executed) => settle(&mut conn, item, executed).await.map_err(query_error),
+                    Err(error) => Err(query_error(error)),
+                });
+            }
+            return results;
+        }
+        Verdict::RolledBack(error) | Verdict::Failed(error) => query_error(error),
+    };
+    match failure {
+        unavailable @ StoreError::Unavailable(_) => {
+            // The connection may still hold the transaction open.
+            drop(Object::take(conn));
+            each_fails(items, &unavailable)
+        }
+        StoreError::Unexpected(source) => {
+            tracing::warn!(error = %source, size = items.len(), "batch failed; applying its deliveries one by one");
+            if let Err(error) = conn.batch_execute("ROLLBACK").await {
+                drop(Object::take(conn));
+                return each_fails(items, &query_error(error));
+            }
+            let mut results = Vec::with_capacity(items.len());
+            for item in items {
+                results.push(apply_one(&mut conn, item).await.map_err(query_error));
             }
             results
         }
-        Err(error) => match query_error(error) {
-            unavailable @ StoreError::Unavailable(_) => each_fails(items, &unavailable),
-            StoreError::Unexpected(source) => {
-                tracing::warn!(error = %source, size = items.len(), "batch failed; applying its deliveries one by one");
-                let mut results = Vec::with_capacity(items.len());
-                for item in items {
-                    results.push(apply_one(&mut conn, item).await.map_err(query_error));
-                }
-                results
-            }
-        },
     }
-}
-
-/// Sends every item's statement without waiting for the previous answer.
-async fn pipelined(
-    conn: &mut AsyncPgConnection,
-    items: &[Item],
-) -> diesel::QueryResult<Vec<super::apply::Executed>> {
-    let conn: &AsyncPgConnection = conn;
-    try_join_all(items.iter().map(|item| execute(conn, item))).await
 }
 
 /// The same failure for every item (store errors are not `Clone`).

@@ -8,6 +8,7 @@ mod demand;
 mod event_log;
 mod migrate;
 mod notifier;
+mod pipeline;
 mod rows;
 mod schema;
 mod statement;

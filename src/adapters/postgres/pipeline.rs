@@ -1,0 +1,101 @@
+//! A batch's transaction in one round trip: `BEGIN`, every statement and
+//! `COMMIT` are sent together, and the answers read afterwards.
+//!
+//! Order is what makes this safe. Every part is a prepared statement, and
+//! diesel-async hands each one its statement under one FIFO lock before
+//! sending it, preparing it first when needed, so the server receives the
+//! parts in the order they are polled: `BEGIN`, the statements in order,
+//! `COMMIT` (checked with PostgreSQL's statement log while measuring). A
+//! `sql_query` would not do: it is never cached, and would be sent ahead of a
+//! statement still being prepared.
+//!
+//! If a statement fails on the server, PostgreSQL aborts the transaction and
+//! answers the `COMMIT` with a rollback, so nothing of the batch is written.
+
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::result::Error as DieselError;
+use diesel::QueryResult;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::future::join_all;
+
+use super::apply::{execute, Executed, Item};
+
+/// `BEGIN` or `COMMIT`, cached like any statement (see the module notes).
+#[derive(Debug, Clone, Copy)]
+struct Control(&'static str);
+
+impl QueryId for Control {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryFragment<Pg> for Control {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql(self.0);
+        Ok(())
+    }
+}
+
+/// Every answer of one pipelined transaction.
+#[derive(Debug)]
+pub struct Pipelined {
+    begin: QueryResult<usize>,
+    executed: Vec<QueryResult<Executed>>,
+    commit: QueryResult<usize>,
+}
+
+/// How a pipelined transaction ended.
+#[derive(Debug)]
+pub enum Verdict {
+    /// Committed: one result per item (an error here is the client's: the
+    /// server ran the statement).
+    Committed(Vec<QueryResult<Executed>>),
+    /// Rolled back because a statement failed on the server; the first
+    /// failure.
+    RolledBack(DieselError),
+    /// `BEGIN` or `COMMIT` failed: whether anything was written is unknown
+    /// unless the error says the connection is gone.
+    Failed(DieselError),
+}
+
+/// Sends `BEGIN`, each item's statement and `COMMIT` without waiting, then
+/// waits for every answer.
+pub async fn one_trip(conn: &AsyncPgConnection, items: &[Item]) -> Pipelined {
+    let (mut for_begin, mut for_commit) = (conn, conn);
+    let (begin, executed, commit) = futures_util::join!(
+        Control("BEGIN").execute(&mut for_begin),
+        join_all(items.iter().map(|item| execute(conn, item))),
+        Control("COMMIT").execute(&mut for_commit),
+    );
+    Pipelined {
+        begin,
+        executed,
+        commit,
+    }
+}
+
+impl Pipelined {
+    pub fn verdict(self) -> Verdict {
+        let Self {
+            begin,
+            executed,
+            commit,
+        } = self;
+        if let Err(error) = begin.and(commit) {
+            return Verdict::Failed(error);
+        }
+        // A server error aborts the transaction, and COMMIT then rolls back.
+        let mut executed = executed;
+        match executed
+            .iter()
+            .position(|result| matches!(result, Err(DieselError::DatabaseError(..))))
+        {
+            Some(failed) => match executed.swap_remove(failed) {
+                Err(error) => Verdict::RolledBack(error),
+                Ok(_) => unreachable!("position found an error"),
+            },
+            None => Verdict::Committed(executed),
+        }
+    }
+}
