@@ -21,7 +21,7 @@ test: ## the whole suite against a throwaway PostgreSQL
 e2e: ## the operator pages in headless Chromium (installs Debian's chromium if missing)
 	@scripts/e2e.sh $(PG_E2E_DIR) $(PG_E2E_PORT)
 
-bench: ## ghfe beside PostgreSQL's ceiling for its own transaction (about 6 minutes; loopback only)
+bench: ## ghfe beside PostgreSQL's ceiling for its own transaction (about 8 minutes; loopback only)
 	@bench/run.sh
 
 db-stop: ## stop the development PostgreSQL

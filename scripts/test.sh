@@ -10,7 +10,7 @@ export GHFE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
 GHFE_TEST_TLS_DIR=$(scripts/pg.sh tls-dir "$dir")
 export GHFE_TEST_TLS_DIR
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --no-fail-fast "$@"
+  cargo nextest run --workspace --no-fail-fast "$@"
 else
-  cargo test --no-fail-fast "$@"
+  cargo test --workspace --no-fail-fast "$@"
 fi

@@ -13,6 +13,7 @@ mod http;
 mod report;
 mod requests;
 mod run;
+mod targets;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde_json::{json, Value};
 
+use crate::targets;
+
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// JSON lines written by `run` and by bench/run.sh for pgbench.
@@ -26,7 +28,7 @@ pub struct ReportArgs {
 
 const CONCURRENCIES: [u64; 4] = [1, 8, 32, 64];
 
-/// Deliveries per second and latency of one series point.
+/// The sweep's run (round 0) of one series point.
 fn find<'a>(
     runs: &'a [Value],
     kind: &str,
@@ -35,7 +37,8 @@ fn find<'a>(
     notify: Option<bool>,
 ) -> Option<&'a Value> {
     runs.iter().find(|run| {
-        run["kind"] == kind
+        targets::round(run) == 0
+            && run["kind"] == kind
             && run["scenario"] == scenario
             && run["concurrency"] == concurrency
             && notify.is_none_or(|n| run["notify"] == n)
@@ -49,80 +52,13 @@ fn rate(run: Option<&Value>) -> Option<f64> {
         .or_else(|| run["deliveries_per_s"].as_f64())
 }
 
-fn target(name: &str, value: Option<f64>, limit: f64, at_least: bool) -> Value {
-    let met = value.is_some_and(|v| if at_least { v >= limit } else { v <= limit });
-    json!({ "target": name, "value": value, "limit": limit, "met": met })
-}
-
 pub fn write(args: &ReportArgs) -> anyhow::Result<()> {
     let runs: Vec<Value> = std::fs::read_to_string(&args.lines)?
         .lines()
         .filter(|line| !line.trim().is_empty())
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()?;
-    let ghfe_q = find(&runs, "ghfe", "queued", 32, None);
-    let ceiling_q = find(&runs, "ceiling", "queued", 32, Some(false));
-    let ghfe_l = find(&runs, "ghfe", "lifecycle", 32, None);
-    let ceiling_l = find(&runs, "ceiling", "lifecycle", 32, Some(false));
-    let ratio = |a: Option<f64>, b: Option<f64>| Some(a? / b?);
-    let lost: u64 = runs
-        .iter()
-        .filter(|run| run["kind"] == "ghfe")
-        .map(|run| {
-            [
-                "lost_events",
-                "duplicated_events",
-                "lost_jobs",
-                "rows_for_rejected",
-                "wrong_status",
-            ]
-            .iter()
-            .map(|key| run["check"][key].as_u64().unwrap_or(0))
-            .sum::<u64>()
-        })
-        .sum();
-    let targets = vec![
-        target(
-            "queued c=32: ghfe / no-notify ceiling ≥ 0.90",
-            ratio(rate(ghfe_q), rate(ceiling_q)),
-            0.90,
-            true,
-        ),
-        target(
-            "queued c=32: wake-up p99 ≤ 50 ms",
-            ghfe_q.and_then(|r| r["wake_ms"]["p99"].as_f64()),
-            50.0,
-            false,
-        ),
-        target(
-            "queued c=32: ghfe p99 ≤ 3 × ceiling mean latency",
-            ratio(
-                ghfe_q.and_then(|r| r["latency_ms"]["p99"].as_f64()),
-                ceiling_q.and_then(|r| r["latency_avg_ms"].as_f64()),
-            ),
-            3.0,
-            false,
-        ),
-        target(
-            "lifecycle c=32: ghfe / no-notify ceiling ≥ 0.85",
-            ratio(rate(ghfe_l), rate(ceiling_l)),
-            0.85,
-            true,
-        ),
-        target(
-            "resident memory idle ≤ 30 MB",
-            Some(args.rss_idle_kb as f64 / 1024.0),
-            30.0,
-            false,
-        ),
-        target(
-            "resident memory under load ≤ 120 MB",
-            Some(args.rss_peak_kb as f64 / 1024.0),
-            120.0,
-            false,
-        ),
-        target("lost or duplicated rows = 0", Some(lost as f64), 0.0, false),
-    ];
+    let targets = targets::evaluate(&runs, args.rss_idle_kb, args.rss_peak_kb);
     let results = json!({
         "machine": args.machine,
         "rss_kb": { "idle": args.rss_idle_kb, "peak": args.rss_peak_kb },
@@ -162,9 +98,17 @@ fn summary(runs: &[Value], targets: &[Value]) -> String {
         }
     }
     for t in targets {
-        let value = t["value"]
+        let mut value = t["value"]
             .as_f64()
             .map_or_else(|| "-".to_owned(), |v| format!("{v:.2}"));
+        if let Some(rounds) = t["rounds"].as_array().filter(|r| r.len() > 1) {
+            let each: Vec<String> = rounds
+                .iter()
+                .filter_map(Value::as_f64)
+                .map(|v| format!("{v:.2}"))
+                .collect();
+            let _ = write!(value, " (median of {})", each.join(", "));
+        }
         let _ = writeln!(
             text,
             "{} {}: {value}",
