@@ -205,17 +205,21 @@ async fn read_events(body: &mut reqwest::Response, wanted: usize) -> Vec<(String
     events
 }
 
-#[tokio::test]
-async fn the_stream_announces_each_recorded_delivery_live() {
-    let app = spawn_app().await;
-    app.deliver("ping", fixtures::bytes("ping.json")).await; // before: not replayed
-    let response = app
-        .http
+/// A live stream of `app`'s deliveries.
+async fn open_stream(app: &TestApp) -> reqwest::Response {
+    app.http
         .get(format!("{}/api/webhooks/stream", app.address))
         .bearer_auth(TRACE_SECRET)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_stream_announces_each_recorded_delivery_live() {
+    let app = spawn_app().await;
+    app.deliver("ping", fixtures::bytes("ping.json")).await; // before: not replayed
+    let response = open_stream(&app).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     let mut body = response;
@@ -255,13 +259,7 @@ async fn the_stream_announces_each_recorded_delivery_live() {
 #[tokio::test]
 async fn stopping_the_server_ends_the_streams_instead_of_waiting_for_them() {
     let app = spawn_app_with(|s| s.server.shutdown_timeout_ms = 120_000).await;
-    let response = app
-        .http
-        .get(format!("{}/api/webhooks/stream", app.address))
-        .bearer_auth(TRACE_SECRET)
-        .send()
-        .await
-        .unwrap();
+    let response = open_stream(&app).await;
     let mut body = response;
     let opening = body.chunk().await.unwrap().unwrap();
     assert!(opening.starts_with(b": listening"));
