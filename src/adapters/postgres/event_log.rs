@@ -1,10 +1,9 @@
 //! Reads of the delivery log for `/trace/*` and `/api/webhooks/*`.
 
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-
-use diesel::pg::Pg;
 
 use crate::domain::event_query::EventQuery;
 use crate::domain::ids::{EntityId, EventId, InstallationId};
