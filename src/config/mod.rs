@@ -101,7 +101,8 @@ pub struct DatabaseSettings {
     pub connect_timeout_ms: u64,
     pub acquire_timeout_ms: u64,
     pub notify_interval_ms: u64,
-    /// Concurrent group-commit transactions.
+    /// Concurrent group-commit transactions per HTTP worker thread, each
+    /// on a connection of its own (outside `pool_size`).
     pub batch_workers: usize,
     /// Deliveries committed together at most.
     pub batch_max: usize,

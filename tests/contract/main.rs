@@ -5,6 +5,7 @@
 mod support;
 
 mod clauses;
+mod per_thread;
 mod records;
 mod stores;
 

@@ -34,7 +34,7 @@ pub fn options(url: &str) -> PgOptions {
         connect_timeout: Duration::from_secs(2),
         acquire_timeout: Duration::from_secs(2),
         notify_interval: Duration::from_millis(5),
-        batch_workers: 2,
+        batch_workers: 1,
         batch_max: 64,
     }
 }

@@ -32,7 +32,8 @@ pub struct PgOptions {
     pub acquire_timeout: Duration,
     /// Least time between two wake-up notifications.
     pub notify_interval: Duration,
-    /// Concurrent group-commit transactions, and deliveries in each at most.
+    /// Concurrent group-commit transactions per thread (see `per_thread.rs`),
+    /// and deliveries in each at most.
     pub batch_workers: usize,
     pub batch_max: usize,
 }

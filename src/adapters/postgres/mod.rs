@@ -8,6 +8,7 @@ mod demand;
 mod event_log;
 mod migrate;
 mod notifier;
+mod per_thread;
 mod pipeline;
 mod rows;
 mod schema;
@@ -36,9 +37,9 @@ use crate::ports::{
 };
 
 use apply::Item;
-use batch::Batcher;
 use connection::{build_pool, pool_error, query_error, Connector, PgPool};
 use notifier::Notifier;
+use per_thread::ThreadBatchers;
 use rows::StoredJobRow;
 use schema::jobs;
 
@@ -50,7 +51,7 @@ pub struct PgStore {
 
 struct Inner {
     pool: PgPool,
-    batcher: Batcher,
+    batchers: ThreadBatchers,
     notifier: Notifier,
 }
 
@@ -63,24 +64,24 @@ impl std::fmt::Debug for Inner {
 }
 
 impl PgStore {
-    /// Creates the pool (connections open lazily), starts the group-commit
-    /// workers and the wake-up notifier. The returned task ends, after the
-    /// last commit and wake-up, once every clone of the store is dropped.
-    /// Must be called inside a tokio runtime.
+    /// Creates the pool (connections open lazily) and starts the wake-up
+    /// notifier; each thread's group-commit workers start with its first
+    /// delivery. The returned task ends, after the last wake-up and commit,
+    /// once every clone of the store is dropped. Must be called inside a
+    /// tokio runtime.
     pub fn connect(options: &PgOptions) -> Result<(Self, JoinHandle<()>), StoreError> {
         let connector = Connector::new(options)?;
         let pool = build_pool(options, connector.clone())?;
-        let (batcher, workers) = Batcher::spawn(&pool, options.batch_workers, options.batch_max);
+        let batchers = ThreadBatchers::new(options, connector.clone());
         let (notifier, notifier_task) = Notifier::spawn(options, connector);
+        let batchers_finished = batchers.finished();
         let task = tokio::spawn(async move {
-            for worker in workers {
-                drop(worker.await);
-            }
             drop(notifier_task.await);
+            batchers_finished.await;
         });
         let inner = Arc::new(Inner {
             pool,
-            batcher,
+            batchers,
             notifier,
         });
         Ok((Self { inner }, task))
@@ -105,7 +106,7 @@ impl JobStore for PgStore {
                 .await
                 .map_err(query_error)?
         } else {
-            self.inner.batcher.apply(record).await?
+            self.inner.batchers.here()?.apply(record).await?
         };
         if let Some(job) = committed.new_pending {
             self.inner.notifier.wake(job);
