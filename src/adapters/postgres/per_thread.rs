@@ -54,7 +54,6 @@ impl ThreadBatchers {
     /// spawned on the calling runtime).
     pub fn here(&self) -> Result<Arc<Batcher>, StoreError> {
         MINE.with_borrow_mut(|mine| {
-            mine.retain(|(store, _)| store.strong_count() > 0);
             let token = Arc::downgrade(&self.token);
             if let Some(found) = mine
                 .iter()
@@ -69,6 +68,10 @@ impl ThreadBatchers {
             let batcher = Arc::new(batcher);
             lock(&self.batchers).push(batcher.clone());
             lock(&self.tasks).extend(tasks);
+            // A dead store's entry never matches a live one (its weak
+            // reference keeps the address taken), so pruning can wait until
+            // an entry is added.
+            mine.retain(|(store, _)| store.strong_count() > 0);
             mine.push((token, Arc::downgrade(&batcher)));
             Ok(batcher)
         })
