@@ -10,6 +10,8 @@ use ghfe::ports::{Applied, EventLog, JobStore, PriorOutcome, StoreError};
 
 use crate::records::{self, job, ping, report, INSTALLATION, ORG};
 
+pub use crate::together::deliveries_applied_together_mean_what_one_by_one_means;
+
 use JobAction::{Completed as Complete, InProgress, Queued};
 
 /// Applies and expects the delivery to be recorded; returns its outcome.

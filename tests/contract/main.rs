@@ -8,6 +8,7 @@ mod clauses;
 mod per_thread;
 mod records;
 mod stores;
+mod together;
 
 /// Instantiates every clause for one store factory.
 macro_rules! contract_suite {
@@ -26,6 +27,7 @@ macro_rules! contract_suite {
                 deliveries_without_an_id_are_never_deduplicated,
                 concurrent_duplicate_deliveries_yield_one_job_and_one_event,
                 concurrent_deliveries_for_one_job_yield_one_consistent_row,
+                deliveries_applied_together_mean_what_one_by_one_means,
                 a_run_delivery_is_recorded,
                 event_rows_carry_outcome_entity_and_payload,
                 events_come_oldest_first_within_the_limit,

@@ -6,6 +6,7 @@ mod batch;
 mod connection;
 mod demand;
 mod event_log;
+mod job_batch;
 mod migrate;
 mod notifier;
 mod per_thread;

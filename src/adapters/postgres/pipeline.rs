@@ -20,6 +20,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::join_all;
 
 use super::apply::{execute, Executed, Item};
+use super::job_batch::JobBatch;
 
 /// `BEGIN` or `COMMIT`, cached like any statement (see the module notes).
 #[derive(Debug, Clone, Copy)]
@@ -65,7 +66,7 @@ pub async fn one_trip(conn: &AsyncPgConnection, items: &[Item]) -> Pipelined {
     let (mut for_begin, mut for_commit) = (conn, conn);
     let (begin, executed, commit) = futures_util::join!(
         Control("BEGIN").execute(&mut for_begin),
-        join_all(items.iter().map(|item| execute(conn, item))),
+        statements(conn, items),
         Control("COMMIT").execute(&mut for_commit),
     );
     Pipelined {
@@ -73,6 +74,32 @@ pub async fn one_trip(conn: &AsyncPgConnection, items: &[Item]) -> Pipelined {
         executed,
         commit,
     }
+}
+
+/// Each item's statement, or one statement for the job deliveries among
+/// them when `JobBatch` can carry them, and one for each other item.
+async fn statements(conn: &AsyncPgConnection, items: &[Item]) -> Vec<QueryResult<Executed>> {
+    let Some((batch, carried)) = JobBatch::of(items) else {
+        return join_all(items.iter().map(|item| execute(conn, item))).await;
+    };
+    let is_carried = |index: &usize| carried.binary_search(index).is_ok();
+    let others = items
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !is_carried(index))
+        .map(|(_, item)| execute(conn, item));
+    let (applied, others) = futures_util::join!(batch.run(conn), join_all(others));
+    let (mut applied, mut others) = (applied.into_iter(), others.into_iter());
+    (0..items.len())
+        .map(|index| {
+            let next = if is_carried(&index) {
+                applied.next().map(|result| result.map(Executed::Job))
+            } else {
+                others.next()
+            };
+            next.expect("one result per statement")
+        })
+        .collect()
 }
 
 impl Pipelined {

@@ -21,7 +21,7 @@ use crate::ports::EventRecord;
 use super::rows::RawJson;
 
 /// The row's possible states, in the order of the outcome table.
-const STATES: [Option<JobStatus>; 5] = [
+pub(super) const STATES: [Option<JobStatus>; 5] = [
     None,
     Some(JobStatus::Pending),
     Some(JobStatus::Running),
@@ -48,57 +48,57 @@ pub enum Applied {
 /// diesel binds by reference.
 #[derive(Debug)]
 pub struct JobStatement {
-    job_id: i64,
-    event: EventBinds,
+    pub(super) job_id: i64,
+    pub(super) event: EventBinds,
     /// Per state of [`STATES`]: outcome code and response text.
-    codes: [&'static str; 5],
-    messages: [String; 5],
+    pub(super) codes: [&'static str; 5],
+    pub(super) messages: [String; 5],
     /// The transition the report can make, and from which statuses.
-    mark_to: &'static str,
-    advance_from: Vec<&'static str>,
-    progress_pod: Option<String>,
-    progress_started: Option<DateTime<Utc>>,
-    progress_conclusion: Option<String>,
-    progress_completed: Option<DateTime<Utc>>,
+    pub(super) mark_to: &'static str,
+    pub(super) advance_from: Vec<&'static str>,
+    pub(super) progress_pod: Option<String>,
+    pub(super) progress_started: Option<DateTime<Utc>>,
+    pub(super) progress_conclusion: Option<String>,
+    pub(super) progress_completed: Option<DateTime<Utc>>,
     /// Whether a row is inserted when there is none, and its values.
-    inserting: bool,
-    row: InsertBinds,
+    pub(super) inserting: bool,
+    pub(super) row: InsertBinds,
 }
 
 #[derive(Debug)]
-struct EventBinds {
-    event: String,
-    delivery_id: Option<String>,
-    installation_id: Option<i64>,
-    app_id: Option<i64>,
-    entity_type: Option<String>,
-    entity_id: Option<i64>,
-    entity_name: Option<String>,
-    job_id: Option<i64>,
-    repo_full_name: Option<String>,
-    payload: RawJson,
+pub(super) struct EventBinds {
+    pub(super) event: String,
+    pub(super) delivery_id: Option<String>,
+    pub(super) installation_id: Option<i64>,
+    pub(super) app_id: Option<i64>,
+    pub(super) entity_type: Option<String>,
+    pub(super) entity_id: Option<i64>,
+    pub(super) entity_name: Option<String>,
+    pub(super) job_id: Option<i64>,
+    pub(super) repo_full_name: Option<String>,
+    pub(super) payload: RawJson,
 }
 
 #[derive(Debug, Default)]
-struct InsertBinds {
-    status: Option<&'static str>,
-    entity_id: Option<i64>,
-    entity_name: Option<String>,
-    entity_type: Option<String>,
-    repo_full_name: Option<String>,
-    installation_id: Option<i64>,
-    labels: Option<serde_json::Value>,
-    k8s_pool: Option<String>,
-    k8s_image: Option<String>,
-    k8s_pod: Option<String>,
-    html_url: Option<String>,
-    job_name: Option<String>,
-    run_id: Option<i64>,
-    priority: Option<i32>,
-    job_conclusion: Option<String>,
-    job_created_at: Option<DateTime<Utc>>,
-    job_started_at: Option<DateTime<Utc>>,
-    job_completed_at: Option<DateTime<Utc>>,
+pub(super) struct InsertBinds {
+    pub(super) status: Option<&'static str>,
+    pub(super) entity_id: Option<i64>,
+    pub(super) entity_name: Option<String>,
+    pub(super) entity_type: Option<String>,
+    pub(super) repo_full_name: Option<String>,
+    pub(super) installation_id: Option<i64>,
+    pub(super) labels: Option<serde_json::Value>,
+    pub(super) k8s_pool: Option<String>,
+    pub(super) k8s_image: Option<String>,
+    pub(super) k8s_pod: Option<String>,
+    pub(super) html_url: Option<String>,
+    pub(super) job_name: Option<String>,
+    pub(super) run_id: Option<i64>,
+    pub(super) priority: Option<i32>,
+    pub(super) job_conclusion: Option<String>,
+    pub(super) job_created_at: Option<DateTime<Utc>>,
+    pub(super) job_started_at: Option<DateTime<Utc>>,
+    pub(super) job_completed_at: Option<DateTime<Utc>>,
 }
 
 impl From<JobRow> for InsertBinds {
@@ -173,7 +173,7 @@ impl JobStatement {
     }
 
     /// Interprets the statement's result row.
-    pub fn applied(row: (Option<i64>, bool, Option<String>)) -> Applied {
+    pub fn applied(row: ResultRow) -> Applied {
         match row {
             (_, true, _) => Applied::Raced,
             (None, false, _) => Applied::Duplicate,
@@ -184,6 +184,10 @@ impl JobStatement {
         }
     }
 }
+
+/// What the statement returns: the event id, whether the insert raced,
+/// and the status found.
+pub type ResultRow = (Option<i64>, bool, Option<String>);
 
 /// The cache key of the prepared statement.
 #[derive(Debug)]
