@@ -29,7 +29,7 @@ fn earlier() -> Vec<DeliveryRecord> {
 }
 
 /// One delivery for each case the statement decides, each on a job of
-/// its own.
+/// its own, and enough of them for PostgreSQL's batch statement (8).
 fn together() -> Vec<DeliveryRecord> {
     let mut without_installation = report(7, InProgress);
     without_installation.installation_id = None;
@@ -45,6 +45,10 @@ fn together() -> Vec<DeliveryRecord> {
         job(8, InProgress, Some("e6")),
         ping(Some("t9")),
         job(10, Queued, None),
+        job(11, Queued, Some("t11")),
+        job(12, InProgress, Some("t12")),
+        job(13, Queued, Some("t13")),
+        job(14, Complete, Some("t14")),
     ]
 }
 
@@ -73,7 +77,7 @@ pub async fn deliveries_applied_together_mean_what_one_by_one_means<S: JobStore 
             "{label:?}"
         );
     }
-    for id in 1..=10 {
+    for id in 1..=14 {
         assert_eq!(
             store.find_job(JobId(id)).await.unwrap(),
             reference.find_job(JobId(id)).await.unwrap(),

@@ -54,8 +54,7 @@ pub fn quote_ident(name: &str) -> String {
 #[derive(Clone)]
 pub struct Connector {
     target: Target,
-    /// Run on every new connection: the search path, and settings.
-    setup: String,
+    set_search_path: String,
 }
 
 impl std::fmt::Debug for Connector {
@@ -72,19 +71,8 @@ impl Connector {
         let target = tls::target(&options.url).map_err(|e| StoreError::Unexpected(e.into()))?;
         Ok(Self {
             target,
-            setup: format!("SET search_path TO {}", quote_ident(&options.schema)),
+            set_search_path: format!("SET search_path TO {}", quote_ident(&options.schema)),
         })
-    }
-
-    /// The same, with PostgreSQL's generic plans for prepared statements.
-    /// A batch's statement (`job_batch.rs`) is otherwise planned again for
-    /// every batch, and for a few deliveries planning cost more than
-    /// running: at concurrency 8 this nearly doubled the throughput.
-    pub fn with_generic_plans(&self) -> Self {
-        Self {
-            target: self.target.clone(),
-            setup: format!("{}; SET plan_cache_mode TO force_generic_plan", self.setup),
-        }
     }
 
     /// Opens one connection.
@@ -101,7 +89,7 @@ impl Connector {
                 AsyncPgConnection::try_from_client_and_connection(client, connection).await?
             }
         };
-        conn.batch_execute(&self.setup)
+        conn.batch_execute(&self.set_search_path)
             .await
             .map_err(ConnectionError::CouldntSetupConfiguration)?;
         Ok(conn)

@@ -73,7 +73,7 @@ impl PgStore {
     pub fn connect(options: &PgOptions) -> Result<(Self, JoinHandle<()>), StoreError> {
         let connector = Connector::new(options)?;
         let pool = build_pool(options, connector.clone())?;
-        let batchers = ThreadBatchers::new(options, connector.with_generic_plans());
+        let batchers = ThreadBatchers::new(options, connector.clone());
         let (notifier, notifier_task) = Notifier::spawn(options, connector);
         let batchers_finished = batchers.finished();
         let task = tokio::spawn(async move {
