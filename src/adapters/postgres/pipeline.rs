@@ -76,18 +76,21 @@ pub async fn one_trip(conn: &AsyncPgConnection, items: &[Item]) -> Pipelined {
     }
 }
 
-/// Sent before the batch statement, whose every table access is a lookup
-/// by key. PostgreSQL switches a prepared statement to a generic plan after
-/// five runs, and rebuilds that plan on the first run after a `TRUNCATE` or
-/// `ANALYZE`. Built while `jobs` looked empty, the generic plan read all of
-/// `jobs` for the update (hashed) until the next `ANALYZE`; one lifecycle
-/// round of `make bench` ran at a third of the others' speed. Without
-/// sequential scans and hash or merge joins, the update probes `jobs_pkey`
-/// once per delivery whatever the statistics say. Forcing custom plans
-/// instead cost 18-26 % (planning the statement for every batch).
-/// (`set_config(…, true)` is `SET LOCAL`, three of them in one statement.)
-const KEY_LOOKUPS: &str = "SELECT set_config('enable_seqscan', 'off', true), \
-     set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)";
+/// Sent before the batch statement: how PostgreSQL plans it, for this
+/// transaction only (`set_config(…, true)` is `SET LOCAL`).
+///
+/// - A generic plan, made once. With PostgreSQL's own choice, custom plans
+///   (the statement planned for every batch) came and went, and a `make
+///   bench` round at c=32 ran at half speed until it settled.
+/// - Lookups by key only. A generic plan is rebuilt on the first run after
+///   a `TRUNCATE` or `ANALYZE`, and one built while `jobs` looked empty read
+///   all of `jobs` for the update until the next `ANALYZE` (one lifecycle
+///   round ran at a third of the others' speed). Every table access of the
+///   statement is a lookup by key, so sequential scans and hash and merge
+///   joins are turned off, and the update probes `jobs_pkey` per delivery.
+const PLANNING: &str = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), \
+     set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), \
+     set_config('enable_mergejoin', 'off', true)";
 
 /// Each item's statement, or one statement for the job deliveries among
 /// them when `JobBatch` can carry them, and one for each other item.
@@ -103,7 +106,7 @@ async fn statements(conn: &AsyncPgConnection, items: &[Item]) -> Vec<QueryResult
         .map(|(_, item)| execute(conn, item));
     let mut for_setting = conn;
     let (setting, applied, others) = futures_util::join!(
-        Control(KEY_LOOKUPS).execute(&mut for_setting),
+        Control(PLANNING).execute(&mut for_setting),
         batch.run(conn),
         join_all(others)
     );
