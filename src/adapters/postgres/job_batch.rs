@@ -27,12 +27,10 @@ use super::apply::Item;
 use super::rows::RawJson;
 use super::statement::{Applied, JobStatement, ResultRow, STATES};
 
-/// Fewer job deliveries go one statement each. The batch statement is
-/// planned for every batch (a generic plan would keep whatever it chose
-/// while a table was nearly empty, such as a sequential scan of `jobs` for
-/// the update), and for three or four deliveries that planning cost more
-/// than it saved: at concurrency 8, 1,069 and 1,507/s against 2,100 and
-/// 2,325/s one statement each.
+/// Fewer job deliveries go one statement each. For the three or four of
+/// a batch at concurrency 8 the batch statement did not pay: 1,069 and
+/// 1,507/s with custom plans, 1,835 and 1,983/s with generic ones, against
+/// 2,100 and 2,325/s one statement each (docs/performance.md, step 7).
 const MIN_CARRIED: usize = 8;
 
 /// Declares the columns once: the struct of arrays, the row each delivery
