@@ -9,7 +9,8 @@
 # Then, for the queued and lifecycle scenarios at each concurrency: both
 # ceilings, then the load generator against ghfe, tables emptied in between.
 # Then more c=32 pairs, for the targets' medians (see targets.rs).
-# Writes bench/results/<date>.json and .svg and prints the targets.
+# Writes bench/results/<date>.json and .svg (<date>-2 and on for later runs
+# that day) and prints the targets.
 # Loopback only; about 8 minutes with the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,12 @@ PG_PORT=${BENCH_PG_PORT:-55434}
 GHFE_PORT=${BENCH_GHFE_PORT:-18080}
 SECRET=bench-secret
 DATE=$(date -u +%Y-%m-%d)
+# A second run on one day gets its own name instead of replacing the first.
+NAME=$DATE
+for n in $(seq 2 99); do
+  [ -e "bench/results/$NAME.json" ] || break
+  NAME=$DATE-$n
+done
 WORK=$(mktemp -d)
 LINES=$WORK/lines.jsonl
 
@@ -127,6 +134,6 @@ RSS_PEAK=$(awk '/VmHWM/ {print $2}' "/proc/$GHFE_PID/status")
 
 mkdir -p bench/results
 MACHINE="$(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $("$PGBIN/postgres" --version), stored payload bytes: $PAYLOAD_BYTES"
-"$LOADGEN" report --lines "$LINES" --out "bench/results/$DATE.json" --svg "bench/results/$DATE.svg" \
+"$LOADGEN" report --lines "$LINES" --out "bench/results/$NAME.json" --svg "bench/results/$NAME.svg" \
   --rss-idle-kb "$RSS_IDLE" --rss-peak-kb "$RSS_PEAK" --machine "$MACHINE"
-echo "wrote bench/results/$DATE.json and bench/results/$DATE.svg"
+echo "wrote bench/results/$NAME.json and bench/results/$NAME.svg"
