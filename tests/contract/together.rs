@@ -29,7 +29,8 @@ fn earlier() -> Vec<DeliveryRecord> {
 }
 
 /// One delivery for each case the statement decides, each on a job of
-/// its own, and enough of them for PostgreSQL's batch statement (8).
+/// its own and with a delivery id, and enough of them for PostgreSQL's
+/// batch statement (8); the ping goes beside it in the same transaction.
 fn together() -> Vec<DeliveryRecord> {
     let mut without_installation = report(7, InProgress);
     without_installation.installation_id = None;
@@ -44,7 +45,6 @@ fn together() -> Vec<DeliveryRecord> {
         // The id of an earlier delivery: a duplicate, whatever it carries.
         job(8, InProgress, Some("e6")),
         ping(Some("t9")),
-        job(10, Queued, None),
         job(11, Queued, Some("t11")),
         job(12, InProgress, Some("t12")),
         job(13, Queued, Some("t13")),

@@ -1,13 +1,15 @@
 //! Many job deliveries as one statement: per delivery, the same guard,
 //! row lock, transition, insert and event row as `statement.rs`, with each
 //! bind sent as an array holding one element per delivery. PostgreSQL then
-//! plans and starts one executor per batch instead of one per delivery,
-//! which was about an eighth of its CPU under load (docs/performance.md).
+//! starts one executor per batch instead of one per delivery, which was
+//! about an eighth of its CPU under load (docs/performance.md, step 7).
 //!
 //! One statement sees one snapshot, so its deliveries must not depend on
-//! each other: it carries a batch only when every delivery has a job, a
-//! delivery id and a job of its own ([`JobBatch::of`]). Any other batch
-//! sends one statement per delivery.
+//! each other. It carries a batch's job deliveries only when each has a
+//! delivery id and no two items of the batch share a job or a delivery id
+//! ([`JobBatch::of`]); the batch's other items, which touch no job, go one
+//! statement each in the same transaction. Any other batch sends one
+//! statement per delivery.
 
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -120,10 +122,9 @@ columns! {
 }
 
 impl JobBatch {
-    /// The batch statement for the job deliveries among `items` that have a
-    /// delivery id, and their indexes, if there are enough and no two
-    /// items share a job or a delivery id. The other items are sent on their
-    /// own: each touches no job the statement touches.
+    /// The batch statement for the job deliveries among `items`, and their
+    /// indexes, if there are enough, each has a delivery id, and no two
+    /// items share a job or a delivery id. The other items touch no job.
     pub fn of(items: &[Item]) -> Option<(Self, Vec<usize>)> {
         let mut jobs = HashSet::with_capacity(items.len());
         let mut deliveries = HashSet::with_capacity(items.len());
@@ -134,12 +135,12 @@ impl JobBatch {
                 return None;
             }
             if let Change::Job(report) = &item.change {
-                if !jobs.insert(report.job_id) {
+                // Without a delivery id a job delivery would be sent after
+                // the statement, out of the batch's job order for locks.
+                if delivery.is_none() || !jobs.insert(report.job_id) {
                     return None;
                 }
-                if delivery.is_some() {
-                    carried.push(index);
-                }
+                carried.push(index);
             }
         }
         if carried.len() < MIN_CARRIED {
@@ -158,9 +159,7 @@ impl JobBatch {
         }
         Some((batch, carried))
     }
-}
 
-impl JobBatch {
     /// Sends the statement: one result per delivery, in order. A failure
     /// is reported once, as the first delivery's; the others point to it.
     pub async fn run(self, mut conn: &AsyncPgConnection) -> Vec<QueryResult<Applied>> {
