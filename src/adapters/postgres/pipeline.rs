@@ -83,11 +83,11 @@ pub async fn one_trip(conn: &AsyncPgConnection, items: &[Item]) -> Pipelined {
 ///   statement again for every batch whenever it prefers a custom plan,
 ///   and forcing custom plans cost 18-26 % at lifecycle c=32.
 /// - Lookups by key only. A generic plan is rebuilt on the first run after
-///   a `TRUNCATE` or `ANALYZE`, and one built while `jobs` looked empty read
-///   all of `jobs` for the update until the next `ANALYZE` (one lifecycle
-///   round ran at a third of the others' speed). Every table access of the
-///   statement is a lookup by key, so sequential scans and hash and merge
-///   joins are turned off, and the update probes `jobs_pkey` per delivery.
+///   a `TRUNCATE` or `ANALYZE`, and `EXPLAIN` of one built while `jobs` is
+///   empty reads all of `jobs` for the update, a plan that would stay until
+///   the next `ANALYZE`. Every table access of the statement is a lookup by
+///   key, so sequential scans and hash and merge joins are turned off, and
+///   the update probes `jobs_pkey` per delivery.
 const PLANNING: &str = "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), \
      set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true), \
      set_config('enable_mergejoin', 'off', true)";
