@@ -13,6 +13,7 @@
 
 use std::collections::HashSet;
 use std::fmt::Write;
+use std::mem::take;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
@@ -46,10 +47,10 @@ macro_rules! columns {
         }
 
         impl JobBatch {
-            fn push(&mut self, statement: &JobStatement) {
+            fn push(&mut self, mut statement: JobStatement) {
                 $(self.$name.push({
-                    let get: fn(&JobStatement) -> $rust = $get;
-                    get(statement)
+                    let get: fn(&mut JobStatement) -> $rust = $get;
+                    get(&mut statement)
                 });)*
             }
 
@@ -74,48 +75,48 @@ macro_rules! columns {
 
 columns! {
     job_id: BigInt, i64 = |s| s.job_id;
-    delivery_id: Text, String = |s| s.event.delivery_id.clone().unwrap_or_default();
-    event: Text, String = |s| s.event.event.clone();
+    delivery_id: Text, String = |s| take(&mut s.event.delivery_id).unwrap_or_default();
+    event: Text, String = |s| take(&mut s.event.event);
     installation_id: Nullable<BigInt>, Option<i64> = |s| s.event.installation_id;
     app_id: Nullable<BigInt>, Option<i64> = |s| s.event.app_id;
-    entity_type: Nullable<Text>, Option<String> = |s| s.event.entity_type.clone();
+    entity_type: Nullable<Text>, Option<String> = |s| take(&mut s.event.entity_type);
     entity_id: Nullable<BigInt>, Option<i64> = |s| s.event.entity_id;
-    entity_name: Nullable<Text>, Option<String> = |s| s.event.entity_name.clone();
+    entity_name: Nullable<Text>, Option<String> = |s| take(&mut s.event.entity_name);
     event_job_id: Nullable<BigInt>, Option<i64> = |s| s.event.job_id;
-    repo_full_name: Nullable<Text>, Option<String> = |s| s.event.repo_full_name.clone();
+    repo_full_name: Nullable<Text>, Option<String> = |s| take(&mut s.event.repo_full_name);
     payload: Jsonb, RawJson = |s| s.event.payload.clone();
     code_none: Text, &'static str = |s| s.codes[0];
     code_pending: Text, &'static str = |s| s.codes[1];
     code_running: Text, &'static str = |s| s.codes[2];
     code_completed: Text, &'static str = |s| s.codes[3];
     code_failed: Text, &'static str = |s| s.codes[4];
-    message_none: Text, String = |s| s.messages[0].clone();
-    message_pending: Text, String = |s| s.messages[1].clone();
-    message_running: Text, String = |s| s.messages[2].clone();
-    message_completed: Text, String = |s| s.messages[3].clone();
-    message_failed: Text, String = |s| s.messages[4].clone();
+    message_none: Text, String = |s| take(&mut s.messages[0]);
+    message_pending: Text, String = |s| take(&mut s.messages[1]);
+    message_running: Text, String = |s| take(&mut s.messages[2]);
+    message_completed: Text, String = |s| take(&mut s.messages[3]);
+    message_failed: Text, String = |s| take(&mut s.messages[4]);
     mark_to: Text, &'static str = |s| s.mark_to;
     advance_from: Text, String = |s| format!("{{{}}}", s.advance_from.join(","));
-    progress_pod: Nullable<Text>, Option<String> = |s| s.progress_pod.clone();
+    progress_pod: Nullable<Text>, Option<String> = |s| take(&mut s.progress_pod);
     progress_started: Nullable<Timestamptz>, Option<DateTime<Utc>> = |s| s.progress_started;
-    progress_conclusion: Nullable<Text>, Option<String> = |s| s.progress_conclusion.clone();
+    progress_conclusion: Nullable<Text>, Option<String> = |s| take(&mut s.progress_conclusion);
     progress_completed: Nullable<Timestamptz>, Option<DateTime<Utc>> = |s| s.progress_completed;
     inserting: Bool, bool = |s| s.inserting;
     row_status: Nullable<Text>, Option<&'static str> = |s| s.row.status;
     row_entity_id: Nullable<BigInt>, Option<i64> = |s| s.row.entity_id;
-    row_entity_name: Nullable<Text>, Option<String> = |s| s.row.entity_name.clone();
-    row_entity_type: Nullable<Text>, Option<String> = |s| s.row.entity_type.clone();
-    row_repo_full_name: Nullable<Text>, Option<String> = |s| s.row.repo_full_name.clone();
+    row_entity_name: Nullable<Text>, Option<String> = |s| take(&mut s.row.entity_name);
+    row_entity_type: Nullable<Text>, Option<String> = |s| take(&mut s.row.entity_type);
+    row_repo_full_name: Nullable<Text>, Option<String> = |s| take(&mut s.row.repo_full_name);
     row_installation_id: Nullable<BigInt>, Option<i64> = |s| s.row.installation_id;
-    row_labels: Nullable<Jsonb>, Option<serde_json::Value> = |s| s.row.labels.clone();
-    row_k8s_pool: Nullable<Text>, Option<String> = |s| s.row.k8s_pool.clone();
-    row_k8s_image: Nullable<Text>, Option<String> = |s| s.row.k8s_image.clone();
-    row_k8s_pod: Nullable<Text>, Option<String> = |s| s.row.k8s_pod.clone();
-    row_html_url: Nullable<Text>, Option<String> = |s| s.row.html_url.clone();
-    row_job_name: Nullable<Text>, Option<String> = |s| s.row.job_name.clone();
+    row_labels: Nullable<Jsonb>, Option<serde_json::Value> = |s| take(&mut s.row.labels);
+    row_k8s_pool: Nullable<Text>, Option<String> = |s| take(&mut s.row.k8s_pool);
+    row_k8s_image: Nullable<Text>, Option<String> = |s| take(&mut s.row.k8s_image);
+    row_k8s_pod: Nullable<Text>, Option<String> = |s| take(&mut s.row.k8s_pod);
+    row_html_url: Nullable<Text>, Option<String> = |s| take(&mut s.row.html_url);
+    row_job_name: Nullable<Text>, Option<String> = |s| take(&mut s.row.job_name);
     row_run_id: Nullable<BigInt>, Option<i64> = |s| s.row.run_id;
     row_priority: Nullable<Integer>, Option<i32> = |s| s.row.priority;
-    row_job_conclusion: Nullable<Text>, Option<String> = |s| s.row.job_conclusion.clone();
+    row_job_conclusion: Nullable<Text>, Option<String> = |s| take(&mut s.row.job_conclusion);
     row_job_created_at: Nullable<Timestamptz>, Option<DateTime<Utc>> = |s| s.row.job_created_at;
     row_job_started_at: Nullable<Timestamptz>, Option<DateTime<Utc>> = |s| s.row.job_started_at;
     row_job_completed_at: Nullable<Timestamptz>, Option<DateTime<Utc>> = |s| s.row.job_completed_at;
@@ -150,11 +151,7 @@ impl JobBatch {
         for &index in &carried {
             let item = &items[index];
             if let Change::Job(report) = &item.change {
-                batch.push(&JobStatement::new(
-                    &item.event,
-                    item.payload.clone(),
-                    report,
-                ));
+                batch.push(JobStatement::new(&item.event, item.payload.clone(), report));
             }
         }
         Some((batch, carried))
