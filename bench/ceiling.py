@@ -10,7 +10,8 @@ their parameters from the PostgreSQL log and writes, into <out dir>:
   lifecycle-plain.sql  queued, in_progress and completed, one transaction each
   lifecycle-notify.sql the same, with the pg_notify in the queued transaction
 
-The job id becomes a random `:job`, delivery ids become unique per client and
+ghfe sends each delivery as the batch statement with one-element arrays. The
+job id becomes a random `:job`, delivery ids become unique per client and
 job, and every value that contains the job id (the payload, the answers) is
 rebuilt from it per transaction, so PostgreSQL parses the same JSON as it
 does for ghfe.
@@ -29,7 +30,7 @@ def statements():
     """(sql, {n: value or None}) of every logged execution of ghfe's job statement."""
     found, pending = [], None
     for line in open(LOG, encoding="utf-8", errors="replace"):
-        m = re.search(r"LOG:  execute [^:]*: (WITH seen AS .*)$", line)
+        m = re.search(r"LOG:  execute [^:]*: (WITH d AS MATERIALIZED .*)$", line)
         if m:
             pending = m.group(1)
             continue
@@ -52,19 +53,17 @@ def literal(text):
 def script_line(sql, params, action):
     """ghfe's statement with its parameters written in, the job id made variable."""
     values = [v for v in params.values() if v]
-    job = next(v for v in values if re.fullmatch(r"\d{6,}", v) and any(v in w and w != v for w in values))
+    job = next(v[1:-1] for v in values
+               if re.fullmatch(r"\{\d{6,}\}", v) and any(v[1:-1] in w and w != v for w in values))
 
     def value(match):
         v = params[int(match.group(1))]
         if v is None:
             return "NULL"
-        if v == job:
-            return ":job"
-        if re.fullmatch(UUID, v):
-            return f"('bench-' || :client_id || '-' || :job || '-{action}')"
+        if re.fullmatch(r"\{" + UUID + r"\}", v):
+            return f"('{{bench-' || :client_id || '-' || :job || '-{action}}}')"
         if job in v:
-            rebuilt = f"replace({literal(v)}, '{job}', :job::text)"
-            return rebuilt + "::jsonb" if v.startswith("{") else rebuilt
+            return f"replace({literal(v)}, '{job}', :job::text)"
         return literal(v)
 
     return re.sub(r"\$(\d+)(?!\d)", value, sql) + ";"
@@ -74,7 +73,7 @@ def main():
     by_action = {}
     for sql, params in statements():
         for action in ACTIONS:
-            if "workflow_job." + action in params.values() and action not in by_action:
+            if "{workflow_job." + action + "}" in params.values() and action not in by_action:
                 by_action[action] = script_line(sql, params, action)
     missing = [a for a in ACTIONS if a not in by_action]
     if missing:

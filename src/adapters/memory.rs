@@ -104,7 +104,11 @@ impl State {
 }
 
 impl JobStore for MemoryStore {
-    async fn apply(&self, record: DeliveryRecord) -> Result<Applied, StoreError> {
+    async fn apply(
+        &self,
+        record: DeliveryRecord,
+        _deadline: std::time::Instant,
+    ) -> Result<Applied, StoreError> {
         let mut state = self.state()?;
         let row = record.event;
         if let Some(index) = row

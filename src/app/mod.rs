@@ -1,6 +1,8 @@
 //! Use cases, and the composition root (`startup`).
 
 pub mod delivery_feed;
+pub mod delivery_log;
+pub mod delivery_record;
 pub mod setup;
 pub mod shutdown;
 pub mod staging_proxy;

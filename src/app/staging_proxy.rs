@@ -1,4 +1,4 @@
-//! The staging proxy (SPEC §4, §1.3 step 2): in production, a flagged
+//! The staging proxy: in production, a flagged
 //! entity's `workflow_job` delivery goes to staging as received; ghfe
 //! records `proxied_to_staging` and relays staging's answer, or answers 502
 //! `staging proxy failed` when staging gives none in time.
@@ -7,12 +7,15 @@
 //! redelivery of a failed forward is forwarded again instead of being
 //! answered as a duplicate.
 
+use std::time::Instant;
+
 use crate::domain::delivery::{Delivery, DeliveryKind};
 use crate::domain::outcome::Outcome;
 use crate::domain::staging::StagingPolicy;
 use crate::ports::{Applied, Change, DeliveryRecord, Forwardable, JobStore, StagingForwarder};
 
-use super::webhook_service::{describe_job, event_row, HandleError, Handled, WebhookService};
+use super::delivery_feed::DeliveryFeed;
+use super::delivery_record::{describe_job, event_row, Answered, HandleError, Handled};
 
 /// Where and what production forwards.
 #[derive(Debug)]
@@ -33,15 +36,17 @@ impl<F> StagingRoute<F> {
     }
 }
 
-impl<S: JobStore, F: StagingForwarder> WebhookService<S, F> {
+impl<F: StagingForwarder> StagingRoute<F> {
     /// Forwards, records, and relays.
-    pub(super) async fn proxy(
+    pub(super) async fn proxy<S: JobStore>(
         &self,
-        route: &StagingRoute<F>,
+        store: &S,
+        feed: &DeliveryFeed,
         delivery: Delivery,
         original: &Forwardable,
+        deadline: Instant,
     ) -> Result<Handled, HandleError> {
-        let outcome = match route.forwarder.forward(original).await {
+        let outcome = match self.forwarder.forward(original).await {
             Ok(relayed) => Outcome::ProxiedToStaging {
                 status: relayed.status,
                 body: relayed.body,
@@ -57,26 +62,22 @@ impl<S: JobStore, F: StagingForwarder> WebhookService<S, F> {
             describe_job(&mut row, &job);
             row.payload = job.trimmed;
         }
-        if !(200..300).contains(&outcome.status()) {
+        let accepted = matches!(&outcome, Outcome::ProxiedToStaging { status, .. } if (200..300).contains(status));
+        if !accepted {
             row.delivery_id = None;
         }
         let job_id = row.job_id;
-        let draft = self.feed().draft(&row);
-        let applied = self
-            .store()
-            .apply(DeliveryRecord {
-                event: row,
-                change: Change::Nothing(outcome.clone()),
-            })
-            .await?;
+        let draft = feed.draft(&row);
+        let record = DeliveryRecord {
+            event: row,
+            change: Change::Nothing(outcome.clone()),
+        };
         // A duplicate was forwarded all the same: staging's answer stands.
-        if let Applied::Recorded { event_id, .. } = applied {
-            self.feed().announce(draft, event_id, outcome.code());
+        if let Applied::Recorded { event_id, .. } = store.apply(record, deadline).await? {
+            feed.announce(draft, event_id, outcome.code());
         }
         Ok(Handled {
-            status: outcome.status(),
-            text: outcome.message(),
-            outcome: outcome.code().to_owned(),
+            answered: Answered::Recorded(outcome),
             job_id,
         })
     }

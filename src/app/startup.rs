@@ -11,12 +11,15 @@ use secrecy::ExposeSecret;
 use tokio::task::JoinHandle;
 
 use crate::adapters::github::{AppCredentials, GithubClient};
-use crate::adapters::http::{routes, HttpState, Pages, RateLimit, WebhookOptions};
+use crate::adapters::http::{routes, HttpState, Pages, RateLimit, TraceToken, WebhookOptions};
 use crate::adapters::postgres::{migrate, Direction, PgOptions, PgStore};
 use crate::adapters::staging::StagingClient;
+use crate::app::delivery_log::DeliveryLog;
 use crate::app::setup::{AppLink, SetupService};
 use crate::app::shutdown::{signalled, StopHandle};
 use crate::app::staging_proxy::StagingRoute;
+use crate::app::trace::Trace;
+use crate::app::usage::Demand;
 use crate::app::webhook_service::WebhookService;
 use crate::app::wiring::Wiring;
 use crate::config::{AppSettings, Environment, Settings};
@@ -105,6 +108,7 @@ pub fn pg_options(settings: &Settings) -> anyhow::Result<PgOptions> {
         pool_size: db.pool_size,
         connect_timeout: Duration::from_millis(db.connect_timeout_ms),
         acquire_timeout: Duration::from_millis(db.acquire_timeout_ms),
+        statement_timeout: Duration::from_millis(db.statement_timeout_ms),
         notify_interval: Duration::from_millis(db.notify_interval_ms),
         batch_workers: db.batch_workers,
         batch_max: db.batch_max,
@@ -150,6 +154,9 @@ impl Application {
         let apps = &settings.github.apps;
         let state = web::Data::new(HttpState::<Production> {
             service: WebhookService::new(store.clone(), router, staging_route(settings)?),
+            trace: Trace::new(store.clone()),
+            log: DeliveryLog::new(store.clone()),
+            demand: Demand::new(store.clone()),
             setup: SetupService::new(
                 github_client(settings)?,
                 app_link(&apps.org, "organization App"),
@@ -165,15 +172,11 @@ impl Application {
                 secrets: settings.webhook.secrets.clone(),
                 max_body_bytes: settings.webhook.max_body_bytes,
                 app_ids: settings.github.apps.ids(),
+                deadline: Duration::from_millis(settings.webhook.deadline_ms),
             },
-            // An empty token would let `Bearer ` in: it counts as none.
-            trace_secret: settings
-                .trace
-                .secret
-                .clone()
-                .filter(|secret| !secret.expose_secret().is_empty()),
             metrics: Some(metrics_handle()),
         });
+        let trace_token = web::Data::new(TraceToken(settings.trace.secret.clone()));
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
                 format!(
@@ -196,6 +199,7 @@ impl Application {
             let limit = limit.clone();
             App::new()
                 .app_data(state.clone())
+                .app_data(trace_token.clone())
                 .configure(move |cfg| routes::<Production>(cfg, &limit))
         })
         .workers(workers)

@@ -1,5 +1,5 @@
-//! The trace use case (SPEC §5): an entity's delivery log, found from an
-//! entity, installation or job id.
+//! The trace use case: an entity's delivery log, found from an entity,
+//! installation or job id, and single stored payloads.
 
 use crate::domain::ids::{EntityId, EventId, InstallationId, JobId};
 use crate::ports::{EventLog, EventSummary, JobStore, StoreError};
@@ -7,37 +7,58 @@ use crate::ports::{EventLog, EventSummary, JobStore, StoreError};
 /// At most this many events are returned (the newest ones, oldest first).
 pub const MAX_TRACE_EVENTS: usize = 1000;
 
-/// The events of `entity`.
-pub async fn entity_events<S: EventLog>(
-    store: &S,
-    entity: EntityId,
-) -> Result<Vec<EventSummary>, StoreError> {
-    store.events_for_entity(entity, MAX_TRACE_EVENTS).await
+/// Reads the delivery log for `/trace/*`.
+#[derive(Debug, Clone)]
+pub struct Trace<S> {
+    store: S,
 }
 
-/// The entity of `installation`: from its events first, then its jobs.
-pub async fn installation_entity<S: EventLog>(
-    store: &S,
-    installation: InstallationId,
-) -> Result<Option<EntityId>, StoreError> {
-    if let Some(entity) = store.entity_of_installation_events(installation).await? {
-        return Ok(Some(entity));
+impl<S: JobStore + EventLog> Trace<S> {
+    pub fn new(store: S) -> Self {
+        Self { store }
     }
-    store.entity_of_installation_jobs(installation).await
-}
 
-/// The entity of `job`, via `jobs.entity_id`.
-pub async fn job_entity<S: JobStore>(
-    store: &S,
-    job: JobId,
-) -> Result<Option<EntityId>, StoreError> {
-    Ok(store.find_job(job).await?.map(|row| row.entity.id))
-}
+    /// The events of `entity`.
+    pub async fn entity_events(&self, entity: EntityId) -> Result<Vec<EventSummary>, StoreError> {
+        self.store.events_for_entity(entity, MAX_TRACE_EVENTS).await
+    }
 
-/// The stored payload of one event.
-pub async fn payload<S: EventLog>(
-    store: &S,
-    event: EventId,
-) -> Result<Option<serde_json::Value>, StoreError> {
-    store.event_payload(event).await
+    /// The events of `installation`'s entity (found from its events first,
+    /// then its jobs); `None` when nothing names the installation.
+    pub async fn installation_events(
+        &self,
+        installation: InstallationId,
+    ) -> Result<Option<Vec<EventSummary>>, StoreError> {
+        let entity = match self
+            .store
+            .entity_of_installation_events(installation)
+            .await?
+        {
+            Some(entity) => Some(entity),
+            None => self.store.entity_of_installation_jobs(installation).await?,
+        };
+        self.events_of(entity).await
+    }
+
+    /// The events of `job`'s entity, via `jobs.entity_id`; `None` for an
+    /// unknown job.
+    pub async fn job_events(&self, job: JobId) -> Result<Option<Vec<EventSummary>>, StoreError> {
+        let entity = self.store.find_job(job).await?.map(|row| row.entity.id);
+        self.events_of(entity).await
+    }
+
+    async fn events_of(
+        &self,
+        entity: Option<EntityId>,
+    ) -> Result<Option<Vec<EventSummary>>, StoreError> {
+        match entity {
+            Some(entity) => Ok(Some(self.entity_events(entity).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The stored payload of one event.
+    pub async fn payload(&self, event: EventId) -> Result<Option<serde_json::Value>, StoreError> {
+        self.store.event_payload(event).await
+    }
 }

@@ -1,12 +1,38 @@
-//! `/usage` (SPEC §5): live demand (jobs) beside supply (the scheduler's
-//! workers), grouped by entity and label set.
+//! Demand as the pages read it: live demand (jobs) beside supply (the
+//! scheduler's workers), grouped by entity and label set, and the history
+//! of jobs.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::history::HistoryQuery;
 use crate::domain::job::JobStatus;
-use crate::ports::{JobListing, WorkerListing};
+use crate::ports::{DemandLog, HistoryPage, JobListing, StoreError, WorkerListing};
+
+/// Reads demand and supply for `/usage` and `/history`.
+#[derive(Debug, Clone)]
+pub struct Demand<S> {
+    store: S,
+}
+
+impl<S: DemandLog> Demand<S> {
+    pub fn new(store: S) -> Self {
+        Self { store }
+    }
+
+    /// Active jobs and workers, grouped, ages as of `now`.
+    pub async fn usage(&self, now: DateTime<Utc>) -> Result<Vec<UsageGroup>, StoreError> {
+        let jobs = self.store.active_jobs().await?;
+        let workers = self.store.active_workers().await?;
+        Ok(group(jobs, workers, now))
+    }
+
+    /// One page of jobs, newest first.
+    pub async fn history(&self, query: &HistoryQuery) -> Result<HistoryPage, StoreError> {
+        self.store.history(query).await
+    }
+}
 
 /// One entity's demand and supply for one label set.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,45 +1,22 @@
 //! The webhook use case: turns a verified, typed delivery into one store
-//! operation and the answer GitHub records (SPEC §1.2, §1.3, §1.5).
+//! operation and the outcome GitHub's delivery log will show
+//! (docs/behaviour.md, "Webhook deliveries").
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::json;
 
 use crate::domain::delivery::{Delivery, DeliveryKind, InvalidDelivery, JobDelivery};
-use crate::domain::ids::JobId;
 use crate::domain::job::{JobAction, JobReport, JobStatus};
 use crate::domain::outcome::Outcome;
 use crate::domain::routing::{Route, Router};
 
-use crate::ports::{
-    Applied, Change, DeliveryRecord, EventRecord, Forwardable, JobStore, StoreError,
-};
+use crate::ports::{Applied, Change, DeliveryRecord, EventRecord, Forwardable, JobStore};
 
 use super::delivery_feed::DeliveryFeed;
+use super::delivery_record::{describe_job, event_row, Answered, HandleError, Handled};
 use super::staging_proxy::StagingRoute;
-
-/// How an accepted delivery was answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Handled {
-    /// 200, or what the staging proxy relays.
-    pub status: u16,
-    /// The response body.
-    pub text: String,
-    /// The outcome code, `duplicate` for a redelivery.
-    pub outcome: String,
-    pub job_id: Option<JobId>,
-}
-
-/// Why a delivery was not accepted.
-#[derive(Debug, thiserror::Error)]
-pub enum HandleError {
-    /// The payload lacks what its event requires (400).
-    #[error(transparent)]
-    Invalid(#[from] InvalidDelivery),
-    /// The store failed; nothing was written.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// Applies deliveries to a [`JobStore`] through the [`Router`], forwarding
 /// flagged entities' jobs to staging when a route is set.
@@ -66,28 +43,32 @@ impl<S, F> WebhookService<S, F> {
     pub fn feed(&self) -> &Arc<DeliveryFeed> {
         &self.feed
     }
-
-    /// The store this service writes to.
-    pub fn store(&self) -> &S {
-        &self.store
-    }
 }
 
 impl<S: JobStore, F: crate::ports::StagingForwarder> WebhookService<S, F> {
+    /// Whether deliveries can be stored now (readiness).
+    pub async fn ready(&self) -> Result<(), crate::ports::StoreError> {
+        self.store.check().await
+    }
+
     /// Handles one delivery: decides its change, applies it with its event
-    /// row in one store operation, and says what to answer. `original`
-    /// gives the delivery as received, for the staging proxy.
+    /// row in one store operation by `deadline`, and says what happened.
+    /// `original` gives the delivery as received, for the staging proxy.
     pub async fn handle(
         &self,
         delivery: Delivery,
         original: impl FnOnce() -> Forwardable,
+        deadline: Instant,
     ) -> Result<Handled, HandleError> {
         if let Some(route) = self
             .staging
             .as_ref()
             .filter(|route| route.applies(&delivery))
         {
-            return self.proxy(route, delivery, &original()).await;
+            let handled = route
+                .proxy(&self.store, &self.feed, delivery, &original(), deadline)
+                .await?;
+            return Ok(handled);
         }
         let record = self.record(delivery)?;
         let job_id = record.event.job_id;
@@ -96,21 +77,17 @@ impl<S: JobStore, F: crate::ports::StagingForwarder> WebhookService<S, F> {
             Change::Job(report) => Some((report.placement.pool.clone(), report.queue_time())),
             _ => None,
         };
-        Ok(match self.store.apply(record).await? {
+        Ok(match self.store.apply(record, deadline).await? {
             Applied::Recorded { event_id, outcome } => {
                 count_transition(&outcome, queue);
                 self.feed.announce(draft, event_id, outcome.code());
                 Handled {
-                    status: outcome.status(),
-                    text: outcome.message(),
-                    outcome: outcome.code().to_owned(),
                     job_id: outcome.job_id().or(job_id),
+                    answered: Answered::Recorded(outcome),
                 }
             }
             Applied::Duplicate(prior) => Handled {
-                status: 200,
-                text: format!("Duplicate delivery: {}", prior.message),
-                outcome: "duplicate".to_owned(),
+                answered: Answered::Duplicate(prior),
                 job_id,
             },
         })
@@ -144,8 +121,8 @@ impl<S: JobStore, F: crate::ports::StagingForwarder> WebhookService<S, F> {
         Ok(DeliveryRecord { event: row, change })
     }
 
-    /// SPEC §1.3 steps 3–5 (step 1 is the payload reader's, step 2 the
-    /// staging proxy's).
+    /// A job delivery's action, routing and insert requirements (reading the
+    /// payload and the staging proxy come first).
     fn job_change(
         &self,
         row: &mut EventRecord,
@@ -213,35 +190,4 @@ fn count_transition(outcome: &Outcome, queue: Option<(String, Option<std::time::
                 .record(waited.as_secs_f64());
         }
     }
-}
-
-/// The event row a delivery starts from, and what is left to read of it.
-pub(super) fn event_row(delivery: Delivery) -> (EventRecord, DeliveryKind) {
-    let Delivery {
-        event,
-        delivery_id,
-        app_id,
-        context,
-        kind,
-    } = delivery;
-    let row = EventRecord {
-        event,
-        delivery_id,
-        app_id: Some(app_id),
-        installation_id: context.installation_id,
-        entity: context.entity,
-        job_id: None,
-        repo_full_name: context.repo_full_name,
-        payload: String::new(),
-    };
-    (row, kind)
-}
-
-/// What a job delivery's event row says about the job.
-pub(super) fn describe_job(row: &mut EventRecord, job: &JobDelivery) {
-    row.event = format!("workflow_job.{}", job.action);
-    row.job_id = Some(job.job_id);
-    row.installation_id = job.installation_id;
-    row.entity = Some(job.owner.clone());
-    row.repo_full_name = Some(job.repo_full_name.clone());
 }

@@ -5,7 +5,7 @@ use crate::ports::{DemandLog, EventLog, InstallationLookup, JobStore, StagingFor
 
 /// One choice of adapter per port.
 pub trait Wiring: Send + Sync + 'static {
-    type Store: JobStore + EventLog + DemandLog;
+    type Store: JobStore + EventLog + DemandLog + Clone;
     type Forwarder: StagingForwarder;
     type Lookup: InstallationLookup;
 }

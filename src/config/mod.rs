@@ -100,6 +100,8 @@ pub struct DatabaseSettings {
     pub pool_size: usize,
     pub connect_timeout_ms: u64,
     pub acquire_timeout_ms: u64,
+    /// Longest a statement may run before it is cancelled.
+    pub statement_timeout_ms: u64,
     pub notify_interval_ms: u64,
     /// Concurrent group-commit transactions per HTTP worker thread, each
     /// on a connection of its own (outside `pool_size`).
@@ -117,6 +119,8 @@ pub struct WebhookSettings {
     #[serde(serialize_with = "mask::secrets")]
     pub secrets: Vec<SecretString>,
     pub max_body_bytes: usize,
+    /// A delivery not stored this long after it arrived is answered 503.
+    pub deadline_ms: u64,
 }
 
 /// `github.*`

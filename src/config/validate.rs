@@ -62,6 +62,10 @@ fn database(settings: &Settings, problems: &mut Problems) {
         "database.acquire_timeout_ms must be at least 1",
     );
     problems.check(
+        db.statement_timeout_ms >= 1,
+        "database.statement_timeout_ms must be at least 1",
+    );
+    problems.check(
         (1..=1000).contains(&db.notify_interval_ms),
         "database.notify_interval_ms must be between 1 and 1000",
     );
@@ -71,6 +75,10 @@ fn http(settings: &Settings, problems: &mut Problems) {
     problems.check(
         settings.webhook.max_body_bytes >= 1,
         "webhook.max_body_bytes must be at least 1",
+    );
+    problems.check(
+        (1..10_000).contains(&settings.webhook.deadline_ms),
+        "webhook.deadline_ms must be below GitHub's 10000",
     );
     problems.check(
         !settings.server.host.is_empty(),

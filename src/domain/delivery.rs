@@ -101,6 +101,8 @@ pub struct JobDelivery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvalidDelivery {
     NotAnObject,
+    /// JSON nested deeper than this many levels.
+    NestedTooDeep(usize),
     MissingField(&'static str),
     InvalidField(&'static str),
     UnsupportedOwnerType(String),
@@ -110,6 +112,12 @@ impl fmt::Display for InvalidDelivery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotAnObject => f.write_str("Invalid JSON payload"),
+            Self::NestedTooDeep(levels) => {
+                write!(
+                    f,
+                    "Invalid JSON payload: nested deeper than {levels} levels"
+                )
+            }
             Self::MissingField(path) => write!(f, "Missing field: {path}"),
             Self::InvalidField(path) => write!(f, "Invalid field: {path}"),
             Self::UnsupportedOwnerType(kind) => write!(f, "Unsupported owner type: {kind}"),

@@ -84,6 +84,28 @@ pub struct JobDecision {
     pub outcome: Outcome,
 }
 
+impl JobDecision {
+    /// The status the row has after this decision, when it changes: the
+    /// inserted status, or the one a transition moves to.
+    pub fn next_status(&self) -> Option<JobStatus> {
+        match self.effect {
+            JobEffect::Nothing => None,
+            JobEffect::Insert(status) => Some(status),
+            JobEffect::MarkRunning => Some(JobStatus::Running),
+            JobEffect::MarkCompleted => Some(JobStatus::Completed),
+        }
+    }
+}
+
+/// Every state a job's row can be found in: absent, then each status.
+pub const FOUND: [Option<JobStatus>; 5] = [
+    None,
+    Some(JobStatus::Pending),
+    Some(JobStatus::Running),
+    Some(JobStatus::Completed),
+    Some(JobStatus::Failed),
+];
+
 /// Decides what `action` does to job `job` whose current status is `current`
 /// (`None`: no row). `insertable` says whether the payload carries what a new
 /// row needs (installation id and html_url).
@@ -178,8 +200,9 @@ pub struct JobRow {
     pub job_completed_at: Option<DateTime<Utc>>,
 }
 
-/// What an advancing transition writes: the pod and start time only where
-/// still empty, the conclusion and completion time of a completion.
+/// What a delivery writes besides the status, on insert and on a
+/// transition alike: the pod and start time (only where still empty) once
+/// the job runs, the conclusion and completion time once it completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobProgress {
     pub k8s_pod: Option<String>,
@@ -219,12 +242,16 @@ impl JobReport {
         decide(self.job_id, self.action, current, self.insertable())
     }
 
+    /// The decision for each state of [`FOUND`], in that order.
+    pub fn decisions(&self) -> [JobDecision; 5] {
+        FOUND.map(|current| self.decide(current))
+    }
+
     /// The row to insert in `status`; `None` when the payload is not
-    /// insertable. The pod and timestamps only appear once the job reached
-    /// the status that has them.
+    /// insertable. The pod, times and conclusion are the delivery's
+    /// [`JobReport::progress`].
     pub fn new_row(&self, status: JobStatus) -> Option<JobRow> {
-        let started = matches!(status, JobStatus::Running | JobStatus::Completed);
-        let completed = status == JobStatus::Completed;
+        let progress = self.progress();
         Some(JobRow {
             job_id: self.job_id,
             status,
@@ -235,14 +262,14 @@ impl JobReport {
             k8s_pool: self.placement.pool.clone(),
             k8s_image: self.placement.image.clone(),
             priority: self.placement.priority,
-            k8s_pod: self.runner_name.clone().filter(|_| started),
+            k8s_pod: progress.k8s_pod,
             html_url: Some(self.html_url.clone()?),
             job_name: self.name.clone(),
             run_id: self.run_id,
-            job_conclusion: self.conclusion.clone().filter(|_| completed),
+            job_conclusion: progress.conclusion,
             job_created_at: self.created_at,
-            job_started_at: self.started_at.filter(|_| started),
-            job_completed_at: self.completed_at.filter(|_| completed),
+            job_started_at: progress.started_at,
+            job_completed_at: progress.completed_at,
         })
     }
 
@@ -251,13 +278,17 @@ impl JobReport {
         (self.started_at? - self.created_at?).to_std().ok()
     }
 
-    /// The columns a transition writes.
+    /// What the delivery says about the job's progress: the pod and start
+    /// time once it runs (`in_progress`, `completed`), the conclusion and
+    /// completion time once it completed. A `queued` delivery says nothing.
     pub fn progress(&self) -> JobProgress {
+        let started = self.action != JobAction::Queued;
+        let completed = self.action == JobAction::Completed;
         JobProgress {
-            k8s_pod: self.runner_name.clone(),
-            started_at: self.started_at,
-            conclusion: self.conclusion.clone(),
-            completed_at: self.completed_at,
+            k8s_pod: self.runner_name.clone().filter(|_| started),
+            started_at: self.started_at.filter(|_| started),
+            conclusion: self.conclusion.clone().filter(|_| completed),
+            completed_at: self.completed_at.filter(|_| completed),
         }
     }
 }
@@ -534,5 +565,32 @@ mod tests {
         assert_eq!(row.job_conclusion.as_deref(), Some("success"));
         assert_eq!(row.job_started_at, progress.started_at);
         assert_eq!(row.job_completed_at, later.completed_at);
+    }
+
+    #[test]
+    fn progress_grows_with_the_action() {
+        let queued = report(Queued).progress();
+        assert_eq!(
+            (
+                queued.k8s_pod,
+                queued.started_at,
+                queued.conclusion,
+                queued.completed_at
+            ),
+            (None, None, None, None)
+        );
+        let running = report(InProgress).progress();
+        assert!(running.k8s_pod.is_some() && running.started_at.is_some());
+        assert!(running.conclusion.is_none() && running.completed_at.is_none());
+        let completed = report(Complete).progress();
+        assert!(completed.conclusion.is_some() && completed.completed_at.is_some());
+    }
+
+    #[test]
+    fn the_decision_table_follows_the_found_states() {
+        let table = report(InProgress).decisions();
+        let next: Vec<_> = table.iter().map(JobDecision::next_status).collect();
+        assert_eq!(next, [Some(Running), Some(Running), None, None, None]);
+        assert_eq!(table[0].outcome, report(InProgress).decide(None).outcome);
     }
 }

@@ -2,6 +2,7 @@
 //! readiness probe.
 
 use std::future::Future;
+use std::time::Instant;
 
 use crate::domain::delivery::Entity;
 use crate::domain::ids::{AppId, DeliveryId, EventId, InstallationId, JobId};
@@ -37,7 +38,7 @@ pub struct EventRecord {
     pub entity: Option<Entity>,
     pub job_id: Option<JobId>,
     pub repo_full_name: Option<String>,
-    /// The stored payload: JSON text, already trimmed where SPEC §1.6 says.
+    /// The stored payload: JSON text, already trimmed for job deliveries.
     pub payload: String,
 }
 
@@ -93,13 +94,23 @@ pub trait JobStore: Send + Sync + 'static {
     /// - Job status only moves forward, per [`crate::domain::job::decide`];
     ///   concurrent deliveries for one job never create two rows.
     /// - A newly stored `pending` job wakes the scheduler after commit.
+    /// - It returns by `deadline`: a delivery not written by then is answered
+    ///   [`StoreError::Unavailable`]. If its outcome cannot be known (the
+    ///   database stopped answering mid-commit), a redelivery of it is still
+    ///   answered correctly: as a duplicate if it committed, applied if not.
+    /// - A job row another transaction holds delays only the deliveries of
+    ///   that job, never the others.
+    ///
+    /// Text in `record` holds no NUL character (PostgreSQL cannot store one).
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when the database cannot be reached or no
-    /// connection frees up in time, [`StoreError::Unexpected`] otherwise.
+    /// [`StoreError::Unavailable`] when the database cannot be reached, does
+    /// not answer by the deadline, or no connection frees up in time;
+    /// [`StoreError::Unexpected`] otherwise.
     fn apply(
         &self,
         record: DeliveryRecord,
+        deadline: Instant,
     ) -> impl Future<Output = Result<Applied, StoreError>> + Send;
 
     /// The `jobs` row of `job`, if any.
@@ -111,7 +122,8 @@ pub trait JobStore: Send + Sync + 'static {
         job: JobId,
     ) -> impl Future<Output = Result<Option<JobRow>, StoreError>> + Send;
 
-    /// Succeeds when the store can serve requests (readiness).
+    /// Succeeds when the store can serve requests (readiness): it answers,
+    /// promptly, and its schema is what this ghfe needs.
     ///
     /// # Errors
     /// As for [`JobStore::apply`].

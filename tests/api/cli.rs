@@ -204,7 +204,7 @@ fn routes_prints_the_decision_and_the_rule() {
     assert!(ggml.status.success());
     assert_eq!(
         stdout(&ggml).trim(),
-        "routed by rule \"ggml\": pool cloudv10x-jupiter, image riscv-runner:ubuntu-24.04-staging, priority 0"
+        "routed by rule \"ggml\": pool cloudv10x-jupiter, image rg.fr-par.scw.cloud/funcscwriseriscvrunnerappqdvknz9s/riscv-runner:ubuntu-24.04-staging, priority 0"
     );
     let confined = ghfe(
         &[
@@ -360,7 +360,11 @@ async fn the_predecessor_environment_runs_a_staging_deployment() {
         .await
         .unwrap();
     assert_eq!(row.get::<_, String>(0), "scw-em-rv1");
-    assert_eq!(row.get::<_, String>(1), "riscv-runner:ubuntu-24.04-staging");
+    assert_eq!(
+        row.get::<_, String>(1),
+        "rg.fr-par.scw.cloud/funcscwriseriscvrunnerappqdvknz9s/riscv-runner:ubuntu-24.04-staging",
+        "the full registry path: the scheduler passes it verbatim as the pod image"
+    );
 
     let requests = in_flight(&base, &riscv, "operator-secret", 1..31);
     tokio::time::sleep(Duration::from_millis(20)).await;

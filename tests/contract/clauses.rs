@@ -16,7 +16,11 @@ use JobAction::{Completed as Complete, InProgress, Queued};
 
 /// Applies and expects the delivery to be recorded; returns its outcome.
 async fn recorded<S: JobStore>(store: &S, record: ghfe::ports::DeliveryRecord) -> Outcome {
-    match store.apply(record).await.expect("store available") {
+    match store
+        .apply(record, crate::records::soon())
+        .await
+        .expect("store available")
+    {
         Applied::Recorded { outcome, .. } => outcome,
         Applied::Duplicate(prior) => panic!("unexpected duplicate of {prior:?}"),
     }
@@ -158,7 +162,10 @@ pub async fn a_seen_delivery_id_is_a_duplicate_that_changes_nothing<S: JobStore 
     store: S,
 ) {
     recorded(&store, job(1, Queued, Some("guid"))).await;
-    let again = store.apply(job(1, Queued, Some("guid"))).await.unwrap();
+    let again = store
+        .apply(job(1, Queued, Some("guid")), crate::records::soon())
+        .await
+        .unwrap();
     let prior = PriorOutcome {
         code: "job_stored".into(),
         message: "Job 1 stored.".into(),
@@ -166,7 +173,10 @@ pub async fn a_seen_delivery_id_is_a_duplicate_that_changes_nothing<S: JobStore 
     assert_eq!(again, Applied::Duplicate(prior));
     // The same GUID with other content is still the same delivery.
     assert!(matches!(
-        store.apply(ping(Some("guid"))).await.unwrap(),
+        store
+            .apply(ping(Some("guid")), crate::records::soon())
+            .await
+            .unwrap(),
         Applied::Duplicate(_)
     ));
     assert_eq!(event_count(&store).await, 1);
@@ -179,7 +189,7 @@ pub async fn a_duplicate_repeats_its_first_outcome_after_later_changes<S: JobSto
     recorded(&store, job(1, InProgress, Some("running"))).await;
     recorded(&store, job(1, Complete, None)).await;
     let replay = store
-        .apply(job(1, InProgress, Some("running")))
+        .apply(job(1, InProgress, Some("running")), crate::records::soon())
         .await
         .unwrap();
     let prior = PriorOutcome {
@@ -203,7 +213,12 @@ pub async fn concurrent_duplicate_deliveries_yield_one_job_and_one_event<S: JobS
     let store = Arc::new(store);
     let attempts = (0..16).map(|_| {
         let store = store.clone();
-        tokio::spawn(async move { store.apply(job(9, Queued, Some("one-guid"))).await.unwrap() })
+        tokio::spawn(async move {
+            store
+                .apply(job(9, Queued, Some("one-guid")), crate::records::soon())
+                .await
+                .unwrap()
+        })
     });
     let results: Vec<Applied> = join_all(attempts)
         .await
@@ -228,7 +243,12 @@ pub async fn concurrent_deliveries_for_one_job_yield_one_consistent_row<S: JobSt
             .into_iter()
             .map(|action| {
                 let store = store.clone();
-                tokio::spawn(async move { store.apply(job(id, action, None)).await.unwrap() })
+                tokio::spawn(async move {
+                    store
+                        .apply(job(id, action, None), crate::records::soon())
+                        .await
+                        .unwrap()
+                })
             });
         for result in join_all(attempts).await {
             assert!(matches!(result.unwrap(), Applied::Recorded { .. }));
@@ -256,7 +276,10 @@ pub async fn a_run_delivery_is_recorded<S: JobStore + EventLog>(store: S) {
 }
 
 pub async fn event_rows_carry_outcome_entity_and_payload<S: JobStore + EventLog>(store: S) {
-    let Applied::Recorded { event_id, .. } = store.apply(job(1, Queued, Some("g"))).await.unwrap()
+    let Applied::Recorded { event_id, .. } = store
+        .apply(job(1, Queued, Some("g")), crate::records::soon())
+        .await
+        .unwrap()
     else {
         panic!("not recorded");
     };
@@ -428,7 +451,10 @@ pub async fn an_unreachable_store_answers_unavailable<S: JobStore + EventLog>(st
     let unavailable =
         |result: Result<(), StoreError>| matches!(result, Err(StoreError::Unavailable(_)));
     assert!(unavailable(
-        store.apply(job(1, Queued, Some("x"))).await.map(drop)
+        store
+            .apply(job(1, Queued, Some("x")), crate::records::soon())
+            .await
+            .map(drop)
     ));
     assert!(unavailable(store.find_job(JobId(1)).await.map(drop)));
     assert!(unavailable(store.check().await));

@@ -50,7 +50,10 @@ fn each_thread_commits_on_workers_of_its_own_that_end_with_the_store() {
                     for id in first..first + 5 {
                         let delivery = format!("delivery-{id}");
                         let answer = store
-                            .apply(records::job(id, JobAction::Queued, Some(&delivery)))
+                            .apply(
+                                records::job(id, JobAction::Queued, Some(&delivery)),
+                                crate::records::soon(),
+                            )
                             .await
                             .expect("committed");
                         assert!(matches!(

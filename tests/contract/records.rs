@@ -109,3 +109,8 @@ pub fn run(id: i64, status: &str) -> DeliveryRecord {
         }),
     }
 }
+
+/// A deadline no test reaches by accident.
+pub fn soon() -> std::time::Instant {
+    std::time::Instant::now() + std::time::Duration::from_secs(8)
+}

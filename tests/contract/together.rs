@@ -64,13 +64,29 @@ pub async fn deliveries_applied_together_mean_what_one_by_one_means<S: JobStore 
 ) {
     let reference = MemoryStore::new();
     for record in earlier() {
-        store.apply(record.clone()).await.expect("store available");
-        reference.apply(record).await.expect("reference available");
+        store
+            .apply(record.clone(), crate::records::soon())
+            .await
+            .expect("store available");
+        reference
+            .apply(record, crate::records::soon())
+            .await
+            .expect("reference available");
     }
-    let answers = join_all(together().into_iter().map(|record| store.apply(record))).await;
+    let answers = join_all(
+        together()
+            .into_iter()
+            .map(|record| store.apply(record, crate::records::soon())),
+    )
+    .await;
     for (record, answer) in together().into_iter().zip(answers) {
         let label = record.event.delivery_id.clone();
-        let expected = comparable(reference.apply(record).await.unwrap());
+        let expected = comparable(
+            reference
+                .apply(record, crate::records::soon())
+                .await
+                .unwrap(),
+        );
         assert_eq!(
             comparable(answer.expect("store available")),
             expected,
@@ -90,8 +106,18 @@ pub async fn deliveries_applied_together_mean_what_one_by_one_means<S: JobStore 
         .filter(|r| r.event.delivery_id.is_some())
     {
         let label = record.event.delivery_id.clone();
-        let again = comparable(store.apply(record.clone()).await.unwrap());
-        let expected = comparable(reference.apply(record).await.unwrap());
+        let again = comparable(
+            store
+                .apply(record.clone(), crate::records::soon())
+                .await
+                .unwrap(),
+        );
+        let expected = comparable(
+            reference
+                .apply(record, crate::records::soon())
+                .await
+                .unwrap(),
+        );
         assert_eq!(again, expected, "{label:?} again");
     }
     let events = |events: Vec<ghfe::ports::EventSummary>| {

@@ -33,6 +33,7 @@ pub fn options(url: &str) -> PgOptions {
         pool_size: 8,
         connect_timeout: Duration::from_secs(2),
         acquire_timeout: Duration::from_secs(2),
+        statement_timeout: Duration::from_secs(8),
         notify_interval: Duration::from_millis(5),
         batch_workers: 1,
         batch_max: 64,

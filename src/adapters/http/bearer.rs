@@ -1,38 +1,41 @@
-//! The bearer token of `/trace/*` and `/api/*` (SPEC §5): compared in
-//! constant time; without a configured token the routes do not exist.
+//! The bearer token of `/trace/*` and `/api/*`: an extractor, so a handler
+//! that takes [`Authorized`] runs only for the right token. The token is
+//! compared in constant time; without a configured token the routes do not
+//! exist (404).
 
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest};
 use constant_time_eq::constant_time_eq;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
-use super::responses::text;
-use super::HttpState;
-use crate::app::wiring::Wiring;
+use super::error::HttpError;
 
-/// Why a request is refused before any lookup.
-pub enum Refusal {
-    /// No trace secret configured: the routes do not exist.
-    Hidden,
-    Unauthorized,
-    InvalidId(&'static str),
-}
+/// The configured trace token; an empty one counts as none.
+#[derive(Debug, Clone)]
+pub struct TraceToken(pub Option<SecretString>);
 
-impl Refusal {
-    pub fn response(&self) -> HttpResponse {
-        match self {
-            Self::Hidden => text(StatusCode::NOT_FOUND, "Not Found"),
-            Self::Unauthorized => text(StatusCode::UNAUTHORIZED, "Unauthorized"),
-            Self::InvalidId(name) => text(StatusCode::BAD_REQUEST, format!("Invalid {name}")),
-        }
+/// Proof that the request carried the trace token.
+#[derive(Debug)]
+pub struct Authorized;
+
+impl FromRequest for Authorized {
+    type Error = HttpError;
+    type Future = Ready<Result<Self, HttpError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authorize(req))
     }
 }
 
-/// 404 without a configured token, 401 without the right one.
-pub fn authorize<W: Wiring>(req: &HttpRequest, state: &HttpState<W>) -> Result<(), Refusal> {
-    let Some(secret) = &state.trace_secret else {
-        return Err(Refusal::Hidden);
-    };
+fn authorize(req: &HttpRequest) -> Result<Authorized, HttpError> {
+    let secret = req
+        .app_data::<web::Data<TraceToken>>()
+        .and_then(|token| token.0.clone())
+        .filter(|secret| !secret.expose_secret().is_empty())
+        .ok_or_else(|| HttpError::not_found("Not Found"))?;
     let token = req
         .headers()
         .get("Authorization")
@@ -40,8 +43,8 @@ pub fn authorize<W: Wiring>(req: &HttpRequest, state: &HttpState<W>) -> Result<(
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or_default();
     if constant_time_eq(token.as_bytes(), secret.expose_secret().as_bytes()) {
-        Ok(())
+        Ok(Authorized)
     } else {
-        Err(Refusal::Unauthorized)
+        Err(HttpError::refused(StatusCode::UNAUTHORIZED, "Unauthorized"))
     }
 }

@@ -1,5 +1,5 @@
-//! `GET /history` and `GET /history.json` (SPEC §5): jobs newest first, a
-//! page at a time, with a GitHub-style `Link` header.
+//! `GET /history` and `GET /history.json`: jobs newest first, a page at a
+//! time, with a GitHub-style `Link` header.
 
 use std::collections::HashMap;
 
@@ -8,11 +8,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
-use super::responses::{store_error, text};
+use super::error::HttpError;
 use super::HttpState;
 use crate::app::wiring::Wiring;
 use crate::domain::history::{HistoryQuery, PageLinks};
-use crate::ports::{DemandLog, JobListing};
+use crate::ports::JobListing;
 
 #[derive(Serialize)]
 struct HistoryView {
@@ -96,7 +96,7 @@ async fn history_view<W: Wiring>(
     req: &HttpRequest,
     params: &HashMap<String, String>,
     state: &HttpState<W>,
-) -> Result<(HistoryView, String), HttpResponse> {
+) -> Result<(HistoryView, String), HttpError> {
     let get = |name: &str| {
         params
             .get(name)
@@ -111,13 +111,8 @@ async fn history_view<W: Wiring>(
         state.history_limits,
         Utc::now().date_naive(),
     )
-    .map_err(|invalid| text(StatusCode::BAD_REQUEST, invalid.to_string()))?;
-    let found = state
-        .service
-        .store()
-        .history(&query)
-        .await
-        .map_err(|e| store_error(&e))?;
+    .map_err(|invalid| HttpError::bad_request(invalid.to_string()))?;
+    let found = state.demand.history(&query).await?;
     let links = PageLinks::new(query.page, query.per_page, found.total);
     let url = |page: u64| page_url(req, params, page);
     let link_view = LinkView {
@@ -169,14 +164,12 @@ pub async fn html<W: Wiring>(
     req: HttpRequest,
     params: web::Query<HashMap<String, String>>,
     state: web::Data<HttpState<W>>,
-) -> HttpResponse {
-    match history_view(&req, &params, &state).await {
-        Ok((view, link)) => with_link(
-            state.pages.render(StatusCode::OK, "history.html", &view),
-            &link,
-        ),
-        Err(answer) => answer,
-    }
+) -> Result<HttpResponse, HttpError> {
+    let (view, link) = history_view(&req, &params, &state).await?;
+    Ok(with_link(
+        state.pages.render(StatusCode::OK, "history.html", &view),
+        &link,
+    ))
 }
 
 /// `GET /history.json`
@@ -184,14 +177,10 @@ pub async fn json<W: Wiring>(
     req: HttpRequest,
     params: web::Query<HashMap<String, String>>,
     state: web::Data<HttpState<W>>,
-) -> HttpResponse {
-    match history_view(&req, &params, &state).await {
-        Ok((view, link)) => {
-            let body = serde_json::json!({
-                "jobs": view.jobs, "page": view.page, "per_page": view.per_page, "total": view.total,
-            });
-            with_link(HttpResponse::Ok().json(body), &link)
-        }
-        Err(answer) => answer,
-    }
+) -> Result<HttpResponse, HttpError> {
+    let (view, link) = history_view(&req, &params, &state).await?;
+    let body = serde_json::json!({
+        "jobs": view.jobs, "page": view.page, "per_page": view.per_page, "total": view.total,
+    });
+    Ok(with_link(HttpResponse::Ok().json(body), &link))
 }

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
-use super::responses::text;
+use super::error::text;
 use super::HttpState;
 use crate::app::wiring::Wiring;
 

@@ -4,29 +4,36 @@
 
 mod api;
 mod bearer;
+mod error;
 mod event_json;
 mod health;
 mod history_page;
 mod json;
+mod json_text;
 mod metrics_route;
 mod pages;
 pub mod payload;
 mod rate_limit;
-mod responses;
 mod setup_pages;
 pub mod signature;
 mod trace;
 mod usage_page;
 mod webhook;
 
+use std::time::Duration;
+
 use actix_web::{web, HttpResponse};
 use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::SecretString;
 
+pub use bearer::TraceToken;
 pub use pages::Pages;
 pub use rate_limit::RateLimit;
 
+use crate::app::delivery_log::DeliveryLog;
 use crate::app::setup::SetupService;
+use crate::app::trace::Trace;
+use crate::app::usage::Demand;
 use crate::app::webhook_service::WebhookService;
 use crate::app::wiring::Wiring;
 
@@ -38,16 +45,19 @@ pub struct WebhookOptions {
     pub max_body_bytes: usize,
     /// When not empty, the only accepted `X-GitHub-Hook-Installation-Target-Id`s.
     pub app_ids: Vec<i64>,
+    /// How long after its arrival a delivery is answered at the latest.
+    pub deadline: Duration,
 }
 
 /// Shared state of every handler.
 pub struct HttpState<W: Wiring> {
     pub service: WebhookService<W::Store, W::Forwarder>,
+    pub trace: Trace<W::Store>,
+    pub log: DeliveryLog<W::Store>,
+    pub demand: Demand<W::Store>,
     pub setup: SetupService<W::Lookup>,
     pub pages: Pages,
     pub webhook: WebhookOptions,
-    /// Bearer token of `/trace/*`; `None` hides the routes (404).
-    pub trace_secret: Option<SecretString>,
     /// `/history`'s default and largest page sizes.
     pub history_limits: (u64, u64),
     pub metrics: Option<PrometheusHandle>,
@@ -61,11 +71,10 @@ impl<W: Wiring> std::fmt::Debug for HttpState<W> {
     }
 }
 
-/// Registers every route of SPEC §1 and §5; `limit` guards the scopes it
-/// names.
+/// Registers every route; `limit` guards the scopes it names.
 pub fn routes<W: Wiring>(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
     cfg.app_data(web::QueryConfig::default().error_handler(|error, _| {
-        let answer = responses::text(
+        let answer = error::text(
             actix_web::http::StatusCode::BAD_REQUEST,
             "Invalid query string",
         );
@@ -108,6 +117,6 @@ pub fn routes<W: Wiring>(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
             .route("/stream", web::get().to(api::stream::<W>)),
     )
     .default_service(web::to(|| async {
-        responses::text(actix_web::http::StatusCode::NOT_FOUND, "Not Found")
+        error::text(actix_web::http::StatusCode::NOT_FOUND, "Not Found")
     }));
 }

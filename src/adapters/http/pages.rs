@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use super::responses::text;
+use super::error::text;
 
 /// The compiled templates.
 pub struct Pages {

@@ -1,5 +1,6 @@
-//! Reading a verified body into a typed [`Delivery`] (SPEC §1.1 check 7,
-//! §1.2, §1.3 step 1), without building a JSON tree: see [`Object`].
+//! Reading a verified body into a typed [`Delivery`] (the body must be a
+//! JSON object; each event needs its parts), without building a JSON tree:
+//! see [`Object`].
 
 use crate::domain::delivery::{
     Context, Delivery, DeliveryKind, Entity, InvalidDelivery, JobDelivery,
@@ -8,6 +9,7 @@ use crate::domain::ids::{AppId, DeliveryId, EntityId, InstallationId, JobId, Run
 use crate::domain::run::RunReport;
 
 use super::json::Object;
+use super::json_text::storable;
 
 /// The delivery's headers, already checked.
 #[derive(Debug, Clone)]
@@ -20,6 +22,8 @@ pub struct Envelope {
 /// Builds the typed delivery of `body`, which must be a JSON object.
 pub fn read(envelope: Envelope, body: &[u8]) -> Result<Delivery, InvalidDelivery> {
     let text = std::str::from_utf8(body).map_err(|_| InvalidDelivery::NotAnObject)?;
+    let text = storable(text).map_err(InvalidDelivery::NestedTooDeep)?;
+    let text = text.as_ref();
     let document = Object::parse(text).ok_or(InvalidDelivery::NotAnObject)?;
     let full = || text.to_owned();
     let mut context = context(&document);

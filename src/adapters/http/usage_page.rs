@@ -1,16 +1,15 @@
-//! `GET /usage` and `GET /usage.json` (SPEC §5): live demand and supply.
+//! `GET /usage` and `GET /usage.json`: live demand and supply.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
+use super::error::HttpError;
 use super::pages::age;
-use super::responses::store_error;
 use super::HttpState;
-use crate::app::usage::{group, UsageGroup};
+use crate::app::usage::UsageGroup;
 use crate::app::wiring::Wiring;
-use crate::ports::DemandLog;
 
 #[derive(Serialize)]
 struct UsageView {
@@ -76,32 +75,22 @@ impl From<UsageGroup> for GroupView {
     }
 }
 
-async fn usage_view<W: Wiring>(state: &HttpState<W>) -> Result<UsageView, HttpResponse> {
-    let store = state.service.store();
-    let jobs = store.active_jobs().await.map_err(|e| store_error(&e))?;
-    let workers = store.active_workers().await.map_err(|e| store_error(&e))?;
+async fn usage_view<W: Wiring>(state: &HttpState<W>) -> Result<UsageView, HttpError> {
     let now = Utc::now();
+    let groups = state.demand.usage(now).await?;
     Ok(UsageView {
         generated_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
-        groups: group(jobs, workers, now)
-            .into_iter()
-            .map(GroupView::from)
-            .collect(),
+        groups: groups.into_iter().map(GroupView::from).collect(),
     })
 }
 
 /// `GET /usage`
-pub async fn html<W: Wiring>(state: web::Data<HttpState<W>>) -> HttpResponse {
-    match usage_view(&state).await {
-        Ok(view) => state.pages.render(StatusCode::OK, "usage.html", &view),
-        Err(answer) => answer,
-    }
+pub async fn html<W: Wiring>(state: web::Data<HttpState<W>>) -> Result<HttpResponse, HttpError> {
+    let view = usage_view(&state).await?;
+    Ok(state.pages.render(StatusCode::OK, "usage.html", &view))
 }
 
 /// `GET /usage.json`
-pub async fn json<W: Wiring>(state: web::Data<HttpState<W>>) -> HttpResponse {
-    match usage_view(&state).await {
-        Ok(view) => HttpResponse::Ok().json(view),
-        Err(answer) => answer,
-    }
+pub async fn json<W: Wiring>(state: web::Data<HttpState<W>>) -> Result<HttpResponse, HttpError> {
+    Ok(HttpResponse::Ok().json(usage_view(&state).await?))
 }

@@ -1,20 +1,22 @@
-//! `POST /`: the checks of SPEC §1.1 in order (the first failure answers
-//! and nothing is written), then the use case; one log line per delivery.
+//! `POST /`: the checks in order (the first failure answers and nothing is
+//! written), then the use case; one log line per delivery
+//! (docs/behaviour.md, "Webhook deliveries").
 
 use std::time::Instant;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use futures_util::StreamExt;
 
+use super::error::{text, HttpError};
 use super::payload::{self, Envelope};
-use super::responses::{store_error, text};
 use super::signature::verify;
 use super::HttpState;
-use crate::app::webhook_service::{HandleError, Handled};
+use crate::app::delivery_record::{Answered, HandleError, Handled};
 use crate::app::wiring::Wiring;
 use crate::domain::delivery::InvalidDelivery;
 use crate::domain::ids::{AppId, DeliveryId};
+use crate::domain::outcome::Outcome;
 use crate::ports::{Forwardable, StoreError};
 
 /// Why a delivery was refused before or by the use case.
@@ -25,6 +27,7 @@ enum Rejection {
     Unreadable,
     MissingEvent,
     MissingSignature,
+    DuplicateSignature,
     BadSignature,
     MissingTarget,
     InvalidTarget,
@@ -43,49 +46,64 @@ impl Rejection {
             Self::MissingEvent | Self::MissingTarget | Self::InvalidTarget | Self::UnknownApp => {
                 "bad_headers"
             }
-            Self::MissingSignature | Self::BadSignature => "bad_signature",
+            Self::MissingSignature | Self::DuplicateSignature | Self::BadSignature => {
+                "bad_signature"
+            }
             Self::Invalid(_) => "invalid_payload",
             Self::Store(StoreError::Unavailable(_)) => "unavailable",
             Self::Store(StoreError::Unexpected(_)) => "error",
         }
     }
 
-    fn response(&self) -> HttpResponse {
-        let (status, body) = match self {
-            Self::NotConfigured => (StatusCode::NOT_FOUND, "Not Found".to_owned()),
-            Self::TooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Payload Too Large".to_owned(),
-            ),
-            Self::Unreadable => (
-                StatusCode::BAD_REQUEST,
-                "Unreadable request body".to_owned(),
-            ),
-            Self::MissingEvent => (
-                StatusCode::BAD_REQUEST,
-                "Missing X-GitHub-Event header".to_owned(),
-            ),
-            Self::MissingSignature => (
+    fn response(self) -> HttpResponse {
+        let refused = |status: StatusCode, text: &str| HttpError::refused(status, text);
+        let error = match self {
+            Self::NotConfigured => refused(StatusCode::NOT_FOUND, "Not Found"),
+            Self::TooLarge => refused(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large"),
+            Self::Unreadable => HttpError::bad_request("Unreadable request body"),
+            Self::MissingEvent => HttpError::bad_request("Missing X-GitHub-Event header"),
+            Self::MissingSignature => refused(
                 StatusCode::UNAUTHORIZED,
-                "X-Hub-Signature-256 header is missing!".to_owned(),
+                "X-Hub-Signature-256 header is missing!",
             ),
-            Self::BadSignature => (
-                StatusCode::UNAUTHORIZED,
-                "Request signatures didn't match!".to_owned(),
-            ),
-            Self::MissingTarget => (
-                StatusCode::BAD_REQUEST,
-                "Missing X-GitHub-Hook-Installation-Target-Id header".to_owned(),
-            ),
-            Self::InvalidTarget => (
-                StatusCode::BAD_REQUEST,
-                "Invalid X-GitHub-Hook-Installation-Target-Id header".to_owned(),
-            ),
-            Self::UnknownApp => (StatusCode::BAD_REQUEST, "Unknown app id".to_owned()),
-            Self::Invalid(error) => (StatusCode::BAD_REQUEST, error.to_string()),
-            Self::Store(error) => return store_error(error),
+            Self::DuplicateSignature => {
+                HttpError::bad_request("More than one X-Hub-Signature-256 header")
+            }
+            Self::BadSignature => {
+                refused(StatusCode::UNAUTHORIZED, "Request signatures didn't match!")
+            }
+            Self::MissingTarget => {
+                HttpError::bad_request("Missing X-GitHub-Hook-Installation-Target-Id header")
+            }
+            Self::InvalidTarget => {
+                HttpError::bad_request("Invalid X-GitHub-Hook-Installation-Target-Id header")
+            }
+            Self::UnknownApp => HttpError::bad_request("Unknown app id"),
+            Self::Invalid(error) => HttpError::bad_request(error.to_string()),
+            Self::Store(error) => HttpError::Store(error),
         };
-        text(status, body)
+        error.error_response()
+    }
+}
+
+/// The answer GitHub's delivery log shows for a handled delivery: 200 with
+/// the outcome's text, or staging's own answer when relayed.
+fn answer(handled: &Handled) -> HttpResponse {
+    match &handled.answered {
+        Answered::Recorded(outcome) => {
+            let status = match outcome {
+                Outcome::ProxiedToStaging { status, .. } => {
+                    StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY)
+                }
+                Outcome::StagingProxyFailed => StatusCode::BAD_GATEWAY,
+                _ => StatusCode::OK,
+            };
+            text(status, outcome.message())
+        }
+        Answered::Duplicate(prior) => text(
+            StatusCode::OK,
+            format!("Duplicate delivery: {}", prior.message),
+        ),
     }
 }
 
@@ -114,17 +132,18 @@ pub async fn receive<W: Wiring>(
 ) -> HttpResponse {
     let started = Instant::now();
     let mut facts = Facts::default();
-    let result = accept(&req, body, &state, &mut facts).await;
-    let (response, outcome, job_id) = match &result {
+    let deadline = started + state.webhook.deadline;
+    let result = accept(&req, body, &state, &mut facts, deadline).await;
+    let (response, outcome, job_id) = match result {
         Ok(handled) => (
-            text(
-                StatusCode::from_u16(handled.status).unwrap_or(StatusCode::BAD_GATEWAY),
-                handled.text.clone(),
-            ),
-            handled.outcome.as_str(),
+            answer(&handled),
+            handled.outcome_code().to_owned(),
             handled.job_id,
         ),
-        Err(rejection) => (rejection.response(), rejection.outcome(), None),
+        Err(rejection) => {
+            let outcome = rejection.outcome().to_owned();
+            (rejection.response(), outcome, None)
+        }
     };
     let status = response.status().as_u16();
     let duration = started.elapsed();
@@ -132,7 +151,7 @@ pub async fn receive<W: Wiring>(
         delivery.id = header(&req, "X-GitHub-Delivery"),
         github.event = facts.event.as_deref(),
         github.action = facts.action.as_deref(),
-        outcome,
+        outcome = outcome.as_str(),
         job.id = job_id.map(|id| id.0),
         http.status = status,
         duration_ms = (duration.as_secs_f64() * 1e6).round() / 1e3,
@@ -144,7 +163,7 @@ pub async fn receive<W: Wiring>(
     } else {
         "unverified".to_owned()
     };
-    metrics::counter!("ghfe_webhook_deliveries_total", "event" => event_label.clone(), "outcome" => outcome.to_owned())
+    metrics::counter!("ghfe_webhook_deliveries_total", "event" => event_label.clone(), "outcome" => outcome)
         .increment(1);
     metrics::histogram!("ghfe_webhook_duration_seconds", "event" => event_label)
         .record(duration.as_secs_f64());
@@ -156,6 +175,7 @@ async fn accept<W: Wiring>(
     body: web::Payload,
     state: &HttpState<W>,
     facts: &mut Facts,
+    deadline: Instant,
 ) -> Result<Handled, Rejection> {
     let options = &state.webhook;
     if options.secrets.is_empty() {
@@ -166,10 +186,11 @@ async fn accept<W: Wiring>(
         .filter(|event| !event.is_empty())
         .ok_or(Rejection::MissingEvent)?;
     facts.event = Some(event.to_owned());
-    let signature = req
-        .headers()
-        .get("X-Hub-Signature-256")
-        .ok_or(Rejection::MissingSignature)?;
+    let mut signatures = req.headers().get_all("X-Hub-Signature-256");
+    let signature = signatures.next().ok_or(Rejection::MissingSignature)?;
+    if signatures.next().is_some() {
+        return Err(Rejection::DuplicateSignature);
+    }
     if !verify(&body, signature.as_bytes(), &options.secrets) {
         metrics::counter!("ghfe_signature_failures_total").increment(1);
         return Err(Rejection::BadSignature);
@@ -194,7 +215,7 @@ async fn accept<W: Wiring>(
     let delivery = payload::read(envelope, &body).map_err(Rejection::Invalid)?;
     facts.action = delivery.action().map(str::to_owned);
     let original = || forwardable(req, &body);
-    Ok(state.service.handle(delivery, original).await?)
+    Ok(state.service.handle(delivery, original, deadline).await?)
 }
 
 /// Reads the body, refusing more than `limit` bytes — on `Content-Length`

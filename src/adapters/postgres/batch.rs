@@ -1,157 +1,333 @@
 //! Group commit: deliveries that arrive while others are being written are
-//! committed together, in one transaction sent in one round trip (`BEGIN`,
-//! the statements and `COMMIT` pipelined: see `pipeline.rs`), and each is
-//! answered only once that transaction has committed. One commit (one WAL
-//! flush) then carries many deliveries, where a transaction per delivery
-//! pays one each.
+//! applied together by one statement (`apply_batch.sql`), and each is
+//! answered once that statement has committed. One commit, one WAL flush
+//! and one round trip then carry many deliveries.
 //!
-//! Statements run in arrival order, so a batch means exactly what applying
-//! its deliveries one after the other would. If a batch fails for anything
-//! but a lost database, each delivery is retried alone, so one bad delivery
-//! cannot fail the others.
+//! A batch is cut into rounds whose deliveries share no job and no
+//! delivery id (the statement sees one snapshot), each sorted by job id so
+//! every writer takes row locks in the same order. A delivery whose job
+//! row another transaction holds (the scheduler keeps its locks for a
+//! whole iteration) is answered "blocked" by the statement and tried again
+//! in a later batch, with a growing pause, until its deadline; the others
+//! do not wait for it. A round that fails for anything but a lost database
+//! is applied again one delivery at a time, so one bad delivery cannot
+//! fail the others.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::time::Duration;
 
-use diesel_async::pooled_connection::deadpool::Object;
-use diesel_async::SimpleAsyncConnection;
-use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tokio::time::{sleep_until, timeout, Instant};
 
-use crate::ports::{DeliveryRecord, StoreError};
+use crate::domain::ids::JobId;
+use crate::ports::{Applied, StoreError};
 
-use super::apply::{apply_one, settle, Committed, Item};
-use super::connection::{pool_error, query_error, PgPool};
-use super::pipeline::{one_trip, Verdict};
+use super::batch_statement::{Answer, Item, Writer};
+use super::connection::{causes, db_error, Connector};
 
 /// Deliveries waiting for a worker, at most; more wait for room.
 const QUEUE: usize = 4096;
+/// The first pause before a blocked delivery is tried again; it doubles up
+/// to [`MAX_PAUSE`].
+const FIRST_PAUSE: Duration = Duration::from_millis(10);
+const MAX_PAUSE: Duration = Duration::from_millis(200);
+
+/// A committed delivery and the job it made `pending`, if any.
+#[derive(Debug)]
+pub struct Committed {
+    pub applied: Applied,
+    pub new_pending: Option<JobId>,
+}
 
 type Reply = oneshot::Sender<Result<Committed, StoreError>>;
+
+/// A delivery on its way: what to apply, until when, and whom to answer.
+#[derive(Debug)]
+struct Pending {
+    item: Item,
+    deadline: Instant,
+    reply: Reply,
+    /// Times it was found blocked.
+    blocked: u32,
+}
+
+/// How the batch workers work.
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub workers: usize,
+    /// Deliveries in one batch at most.
+    pub max_batch: usize,
+    pub connect_timeout: Duration,
+    /// How long one statement may take before its connection is dropped.
+    pub statement_timeout: Duration,
+}
 
 /// The entry point of the batch workers.
 #[derive(Debug)]
 pub struct Batcher {
-    queue: mpsc::Sender<(Item, Reply)>,
+    queue: mpsc::Sender<Pending>,
 }
 
 impl Batcher {
-    /// Starts `workers` tasks, each committing up to `max_batch` deliveries
-    /// at a time. They end once the `Batcher` is dropped and the queue is
-    /// empty.
-    pub fn spawn(pool: &PgPool, workers: usize, max_batch: usize) -> (Self, Vec<JoinHandle<()>>) {
+    /// Starts the workers, each on a connection of its own. They end once
+    /// the `Batcher` is dropped and nothing is left to apply.
+    pub fn spawn(connector: &Connector, options: &BatchOptions) -> (Self, Vec<JoinHandle<()>>) {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        let receiver = Arc::new(Mutex::new(receiver));
-        let tasks = (0..workers.max(1))
-            .map(|_| tokio::spawn(worker(pool.clone(), receiver.clone(), max_batch.max(1))))
+        let receiver = std::sync::Arc::new(tokio::sync::Mutex::new(receiver));
+        let tasks = (0..options.workers.max(1))
+            .map(|_| {
+                let worker = Worker {
+                    connector: connector.clone(),
+                    options: options.clone(),
+                    writer: None,
+                    waiting: Vec::new(),
+                };
+                tokio::spawn(worker.run(receiver.clone()))
+            })
             .collect();
         (Self { queue }, tasks)
     }
 
-    /// Applies `record` with whatever else is waiting; returns after commit.
-    pub async fn apply(&self, record: DeliveryRecord) -> Result<Committed, StoreError> {
+    /// Applies `item` with whatever else is waiting; returns after commit,
+    /// or `Unavailable` once `deadline` passes. A delivery still queued at
+    /// its deadline is never written; one already sent may still commit,
+    /// and its redelivery is then answered as a duplicate.
+    pub async fn apply(&self, item: Item, deadline: Instant) -> Result<Committed, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send((Item::from(record), reply))
+        let pending = Pending {
+            item,
+            deadline,
+            reply,
+            blocked: 0,
+        };
+        let applied = async {
+            self.queue
+                .send(pending)
+                .await
+                .map_err(|_| StoreError::Unavailable("store is shutting down".into()))?;
+            answer
+                .await
+                .map_err(|_| StoreError::Unexpected("batch worker stopped".into()))?
+        };
+        tokio::time::timeout_at(deadline, applied)
             .await
-            .map_err(|_| StoreError::Unavailable("store is shutting down".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Unexpected("batch worker stopped".into()))?
+            .unwrap_or_else(|_| {
+                Err(StoreError::Unavailable(
+                    "the database did not answer before the delivery's deadline".into(),
+                ))
+            })
     }
 }
 
-async fn worker(
-    pool: PgPool,
-    receiver: Arc<Mutex<mpsc::Receiver<(Item, Reply)>>>,
-    max_batch: usize,
-) {
-    loop {
-        let mut batch = {
-            let mut receiver = receiver.lock().await;
-            let Some(first) = receiver.recv().await else {
-                return;
-            };
-            let mut batch = vec![first];
-            while batch.len() < max_batch {
-                match receiver.try_recv() {
-                    Ok(item) => batch.push(item),
-                    Err(_) => break,
+type Queue = std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>;
+
+struct Worker {
+    connector: Connector,
+    options: BatchOptions,
+    writer: Option<Writer>,
+    /// Deliveries to try again, and when.
+    waiting: Vec<(Instant, Pending)>,
+}
+
+impl Worker {
+    async fn run(mut self, queue: Queue) {
+        let mut open = true;
+        loop {
+            let mut batch = self.due();
+            if batch.is_empty() {
+                let next_try = self.waiting.iter().map(|(at, _)| *at).min();
+                if !open && next_try.is_none() {
+                    return;
+                }
+                tokio::select! {
+                    received = receive(&queue, self.options.max_batch), if open => match received {
+                        Some(received) => batch = received,
+                        None => open = false,
+                    },
+                    () = sleep_until(next_try.unwrap_or_else(Instant::now)), if next_try.is_some() => {}
+                }
+                batch.extend(self.due());
+            }
+            self.commit(batch).await;
+        }
+    }
+
+    /// The waiting deliveries whose time has come.
+    fn due(&mut self) -> Vec<Pending> {
+        let now = Instant::now();
+        let (due, later) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition(|(at, _)| *at <= now);
+        self.waiting = later;
+        due.into_iter().map(|(_, pending)| pending).collect()
+    }
+
+    async fn commit(&mut self, batch: Vec<Pending>) {
+        let now = Instant::now();
+        let live = batch.into_iter().filter(|pending| {
+            // A caller that went away has answered already: its delivery
+            // is not written.
+            !pending.reply.is_closed() && pending.deadline > now
+        });
+        for round in rounds(live.collect()) {
+            self.execute(round, true).await;
+        }
+    }
+
+    /// Applies one round; on a failure that is not the database's
+    /// absence, applies each delivery alone when `split` is set.
+    async fn execute(&mut self, round: Vec<Pending>, split: bool) {
+        let size = f64::from(u32::try_from(round.len()).unwrap_or(u32::MAX));
+        metrics::histogram!("ghfe_db_batch_size").record(size);
+        let writer = match self.writer().await {
+            Ok(writer) => writer,
+            Err(error) => return fail_all(round, &error),
+        };
+        let items: Vec<&Item> = round.iter().map(|pending| &pending.item).collect();
+        let result = timeout(self.options.statement_timeout, writer.apply(&items)).await;
+        drop(items);
+        let answers = match result {
+            Err(_) => {
+                // The connection may still run the statement: drop it, so
+                // the server rolls it back once it notices.
+                let error = StoreError::Unavailable("the database did not answer in time".into());
+                return fail_all(round, &error);
+            }
+            Ok(Err(error)) => {
+                if !writer.is_closed() {
+                    self.writer = Some(writer);
+                }
+                return self.failed(round, db_error(&error), split).await;
+            }
+            Ok(Ok(answers)) => answers,
+        };
+        self.writer = Some(writer);
+        for (pending, answer) in round.into_iter().zip(answers) {
+            match answer {
+                Answer::Recorded {
+                    applied,
+                    new_pending,
+                } => drop(pending.reply.send(Ok(Committed {
+                    applied,
+                    new_pending,
+                }))),
+                Answer::Raced => self.waiting.push((Instant::now(), pending)),
+                Answer::Blocked => self.blocked(pending),
+            }
+        }
+    }
+
+    async fn failed(&mut self, round: Vec<Pending>, error: StoreError, split: bool) {
+        match error {
+            StoreError::Unexpected(source) if split && round.len() > 1 => {
+                tracing::warn!(error = %source, size = round.len(), "batch failed; applying its deliveries one by one");
+                for pending in round {
+                    Box::pin(self.execute(vec![pending], false)).await;
                 }
             }
-            batch
+            error => fail_all(round, &error),
+        }
+    }
+
+    /// Tries `pending` again after a pause, or answers it if the pause
+    /// would end past its deadline.
+    fn blocked(&mut self, mut pending: Pending) {
+        metrics::counter!("ghfe_db_blocked_total").increment(1);
+        let pause = FIRST_PAUSE
+            .saturating_mul(1 << pending.blocked.min(8))
+            .min(MAX_PAUSE);
+        pending.blocked += 1;
+        let at = Instant::now() + pause;
+        if at < pending.deadline {
+            self.waiting.push((at, pending));
+        } else {
+            let error = StoreError::Unavailable(
+                "the job's row is locked by another transaction (the scheduler?)".into(),
+            );
+            drop(pending.reply.send(Err(error)));
+        }
+    }
+
+    /// The open writer connection, or a new one.
+    async fn writer(&mut self) -> Result<Writer, StoreError> {
+        if let Some(writer) = self.writer.take().filter(|writer| !writer.is_closed()) {
+            return Ok(writer);
+        }
+        let open = async {
+            let client = self.connector.client().await?;
+            Writer::prepare(client).await.map_err(|e| db_error(&e))
         };
-        // Row locks in job order, so two batches never wait on each other
-        // in a cycle; the sort is stable, so one job's deliveries keep
-        // their arrival order.
-        batch.sort_by_key(|(item, _)| item.job());
-        let size = f64::from(u32::try_from(batch.len()).unwrap_or(u32::MAX));
-        metrics::histogram!("ghfe_db_batch_size").record(size);
-        let (items, replies): (Vec<Item>, Vec<Reply>) = batch.into_iter().unzip();
-        for (reply, result) in replies.into_iter().zip(commit(&pool, &items).await) {
-            // A dropped receiver is a caller that went away: its delivery
-            // is committed all the same.
-            drop(reply.send(result));
-        }
-    }
-}
-
-/// Commits `items`; one result per item, in order.
-async fn commit(pool: &PgPool, items: &[Item]) -> Vec<Result<Committed, StoreError>> {
-    let mut conn = match pool.get().await {
-        Ok(conn) => conn,
-        Err(error) => return each_fails(items, &pool_error(error)),
-    };
-    if items.len() == 1 {
-        return vec![apply_one(&mut conn, &items[0]).await.map_err(query_error)];
-    }
-    let failure = match one_trip(&conn, items).await.verdict() {
-        Verdict::Committed(executed) => {
-            let mut results = Vec::with_capacity(items.len());
-            for (item, executed) in items.iter().zip(executed) {
-                results.push(match executed {
-                    Ok(executed) => settle(&mut conn, item, executed).await.map_err(query_error),
-                    Err(error) => Err(query_error(error)),
-                });
-            }
-            return results;
-        }
-        Verdict::RolledBack(error) | Verdict::Failed(error) => query_error(error),
-    };
-    match failure {
-        unavailable @ StoreError::Unavailable(_) => {
-            // The connection may still hold the transaction open.
-            drop(Object::take(conn));
-            each_fails(items, &unavailable)
-        }
-        StoreError::Unexpected(source) => {
-            tracing::warn!(error = %source, size = items.len(), "batch failed; applying its deliveries one by one");
-            if let Err(error) = conn.batch_execute("ROLLBACK").await {
-                drop(Object::take(conn));
-                return each_fails(items, &query_error(error));
-            }
-            let mut results = Vec::with_capacity(items.len());
-            for item in items {
-                results.push(apply_one(&mut conn, item).await.map_err(query_error));
-            }
-            results
-        }
-    }
-}
-
-/// The same failure for every item (store errors are not `Clone`).
-fn each_fails(items: &[Item], error: &StoreError) -> Vec<Result<Committed, StoreError>> {
-    let message = error.to_string()
-        + ": "
-        + &std::error::Error::source(error)
-            .map(ToString::to_string)
-            .unwrap_or_default();
-    items
-        .iter()
-        .map(|_| {
-            Err(match error {
-                StoreError::Unavailable(_) => StoreError::Unavailable(message.clone().into()),
-                StoreError::Unexpected(_) => StoreError::Unexpected(message.clone().into()),
+        timeout(self.options.connect_timeout, open)
+            .await
+            .unwrap_or_else(|_| {
+                Err(StoreError::Unavailable(
+                    format!("no connection to {} in time", self.connector.describe()).into(),
+                ))
             })
+    }
+}
+
+/// The next deliveries of the queue, up to `max`, once one is there;
+/// `None` once the queue is closed and empty.
+async fn receive(queue: &Queue, max: usize) -> Option<Vec<Pending>> {
+    let mut receiver = queue.lock().await;
+    let mut batch = vec![receiver.recv().await?];
+    while batch.len() < max {
+        match receiver.try_recv() {
+            Ok(pending) => batch.push(pending),
+            Err(_) => break,
+        }
+    }
+    Some(batch)
+}
+
+/// Cuts `batch` into rounds in which no two deliveries share a job or a
+/// delivery id, keeping each job's deliveries in arrival order; each
+/// round is sorted by job id (deliveries without a job last).
+fn rounds(batch: Vec<Pending>) -> Vec<Vec<Pending>> {
+    let mut rounds: Vec<(HashSet<JobId>, HashSet<String>, Vec<Pending>)> = Vec::new();
+    for pending in batch {
+        let job = pending.item.job();
+        let delivery = pending.item.delivery_id().map(str::to_owned);
+        // After the last round that holds its job or delivery id.
+        let after = rounds
+            .iter()
+            .rposition(|(jobs, deliveries, _)| {
+                job.is_some_and(|job| jobs.contains(&job))
+                    || delivery.as_ref().is_some_and(|id| deliveries.contains(id))
+            })
+            .map_or(0, |index| index + 1);
+        if after == rounds.len() {
+            rounds.push(Default::default());
+        }
+        let (jobs, deliveries, members) = &mut rounds[after];
+        jobs.extend(job);
+        deliveries.extend(delivery);
+        members.push(pending);
+    }
+    rounds
+        .into_iter()
+        .map(|(_, _, mut members)| {
+            members.sort_by(|a, b| order(&a.item).cmp(&order(&b.item)));
+            members
         })
         .collect()
+}
+
+/// Job order, deliveries without a job last, by delivery id.
+fn order(item: &Item) -> (bool, Option<JobId>, Option<&str>) {
+    (item.job().is_none(), item.job(), item.delivery_id())
+}
+
+/// The same failure for every delivery (store errors are not `Clone`).
+fn fail_all(round: Vec<Pending>, error: &StoreError) {
+    let message = causes(error);
+    for pending in round {
+        let error = match error {
+            StoreError::Unavailable(_) => StoreError::Unavailable(message.clone().into()),
+            StoreError::Unexpected(_) => StoreError::Unexpected(message.clone().into()),
+        };
+        drop(pending.reply.send(Err(error)));
+    }
 }

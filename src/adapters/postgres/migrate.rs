@@ -5,12 +5,14 @@
 //! current-thread runtime too. An advisory lock keeps replicas that start
 //! together from migrating the same schema at once.
 
+use diesel::migration::MigrationSource;
 use diesel::sql_types::Text;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use super::connection::{quote_ident, Connector, PgOptions};
+use super::connection::{query_error, quote_ident, Connector, PgOptions};
+use crate::ports::StoreError;
 
 /// The migrations of `migrations/`, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
@@ -70,4 +72,55 @@ fn run(
         Direction::RevertAll => harness.revert_all_migrations(MIGRATIONS)?,
     };
     Ok(versions.iter().map(ToString::to_string).collect())
+}
+
+/// The newest migration compiled in: the schema version this ghfe needs.
+pub fn required_version() -> String {
+    MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .ok()
+        .and_then(|migrations| {
+            migrations
+                .iter()
+                .map(|m| m.name().version().to_string())
+                .max()
+        })
+        .unwrap_or_default()
+}
+
+/// Succeeds when the database answers and its schema has every migration
+/// this ghfe needs; says what to do otherwise.
+pub async fn check_version(conn: &mut AsyncPgConnection) -> Result<(), StoreError> {
+    let table: OneText =
+        diesel::sql_query("SELECT to_regclass('__diesel_schema_migrations')::text AS value")
+            .get_result(conn)
+            .await
+            .map_err(query_error)?;
+    // No migrations table in the schema: never migrated.
+    let applied = match table.value {
+        None => None,
+        Some(_) => {
+            diesel::sql_query("SELECT max(version) AS value FROM __diesel_schema_migrations")
+                .get_result::<OneText>(conn)
+                .await
+                .map_err(query_error)?
+                .value
+        }
+    };
+    let required = required_version();
+    match applied {
+        Some(version) if version >= required => Ok(()),
+        found => Err(StoreError::Unavailable(
+            format!(
+                "database schema is at {}, this ghfe needs {required}: run ghfe migrate",
+                found.as_deref().unwrap_or("nothing (never migrated)")
+            )
+            .into(),
+        )),
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct OneText {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    value: Option<String>,
 }

@@ -1,32 +1,32 @@
-//! The PostgreSQL store: diesel-async over a deadpool pool, one schema per
+//! The PostgreSQL store: job deliveries through group commit on writer
+//! connections of their own (`batch.rs`), reads and `workflow_run`
+//! deliveries through diesel-async over a deadpool pool; one schema per
 //! deployment, embedded migrations and the coalescing scheduler wake-up.
 
-mod apply;
 mod batch;
+mod batch_statement;
 mod connection;
 mod demand;
 mod event_log;
-mod job_batch;
 mod migrate;
 mod notifier;
 mod per_thread;
-mod pipeline;
 mod rows;
+mod run;
 mod schema;
-mod statement;
 mod tls;
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::Integer;
 use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tokio::task::JoinHandle;
 
 pub use connection::{check_url, PgOptions};
-pub use migrate::{migrate, Direction};
+pub use migrate::{migrate, required_version, Direction};
 
 use crate::domain::event_query::EventQuery;
 use crate::domain::history::HistoryQuery;
@@ -37,7 +37,7 @@ use crate::ports::{
     HistoryPage, JobListing, JobStore, StoreError, WorkerListing,
 };
 
-use apply::Item;
+use batch_statement::Item;
 use connection::{build_pool, pool_error, query_error, Connector, PgPool};
 use notifier::Notifier;
 use per_thread::ThreadBatchers;
@@ -54,7 +54,11 @@ struct Inner {
     pool: PgPool,
     batchers: ThreadBatchers,
     notifier: Notifier,
+    describe: String,
 }
+
+/// How long the readiness check may take, so a probe always gets an answer.
+const CHECK_TIMEOUT: Duration = Duration::from_millis(1500);
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -72,6 +76,7 @@ impl PgStore {
     /// tokio runtime.
     pub fn connect(options: &PgOptions) -> Result<(Self, JoinHandle<()>), StoreError> {
         let connector = Connector::new(options)?;
+        let describe = connector.describe();
         let pool = build_pool(options, connector.clone())?;
         let batchers = ThreadBatchers::new(options, connector.clone());
         let (notifier, notifier_task) = Notifier::spawn(options, connector);
@@ -84,6 +89,7 @@ impl PgStore {
             pool,
             batchers,
             notifier,
+            describe,
         });
         Ok((Self { inner }, task))
     }
@@ -100,15 +106,29 @@ impl PgStore {
 }
 
 impl JobStore for PgStore {
-    async fn apply(&self, record: DeliveryRecord) -> Result<Applied, StoreError> {
-        let committed = if matches!(record.change, Change::Run(_)) {
-            let mut conn = self.conn().await?;
-            apply::apply_one(&mut conn, &Item::from(record))
+    async fn apply(
+        &self,
+        record: DeliveryRecord,
+        deadline: Instant,
+    ) -> Result<Applied, StoreError> {
+        let deadline = tokio::time::Instant::from_std(deadline);
+        if let Change::Run(run) = &record.change {
+            let applied = async {
+                let mut conn = self.conn().await?;
+                run::apply_run(&mut conn, &record.event, run)
+                    .await
+                    .map_err(query_error)
+            };
+            return tokio::time::timeout_at(deadline, applied)
                 .await
-                .map_err(query_error)?
-        } else {
-            self.inner.batchers.here()?.apply(record).await?
-        };
+                .unwrap_or_else(|_| Err(too_late()));
+        }
+        let committed = self
+            .inner
+            .batchers
+            .here()
+            .apply(Item::new(record), deadline)
+            .await?;
         if let Some(job) = committed.new_pending {
             self.inner.notifier.wake(job);
         }
@@ -128,13 +148,26 @@ impl JobStore for PgStore {
     }
 
     async fn check(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn().await?;
-        diesel::select(1.into_sql::<Integer>())
-            .get_result::<i32>(&mut conn)
+        let checked = async {
+            let mut conn = self.conn().await?;
+            migrate::check_version(&mut conn).await
+        };
+        tokio::time::timeout(CHECK_TIMEOUT, checked)
             .await
-            .map(drop)
-            .map_err(query_error)
+            .unwrap_or_else(|_| {
+                Err(StoreError::Unavailable(
+                    format!(
+                        "{} did not answer within {CHECK_TIMEOUT:?}",
+                        self.inner.describe
+                    )
+                    .into(),
+                ))
+            })
     }
+}
+
+fn too_late() -> StoreError {
+    StoreError::Unavailable("the database did not answer before the delivery's deadline".into())
 }
 
 impl EventLog for PgStore {

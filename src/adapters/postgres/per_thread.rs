@@ -3,8 +3,7 @@
 //! connections, opened from that thread, so their I/O tasks run there too.
 //! A delivery then stays on one thread from its request to its commit and
 //! its answer: no hand-over to another thread and back, each of which costs
-//! a wake-up of a sleeping thread. Measured on the 2-core machine: idle CPU
-//! under load fell from about 21 % to 13 % (see docs/performance.md).
+//! a wake-up of a sleeping thread (docs/performance.md).
 //!
 //! The store holds every batcher; a thread holds only weak references, so
 //! dropping the store ends the workers once their queues are empty.
@@ -14,15 +13,13 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use tokio::task::JoinHandle;
 
-use super::batch::Batcher;
-use super::connection::{build_pool, Connector, PgOptions};
-use crate::ports::StoreError;
+use super::batch::{BatchOptions, Batcher};
+use super::connection::{Connector, PgOptions};
 
 /// The batchers of one store, one per thread that has used it.
 #[derive(Debug)]
 pub struct ThreadBatchers {
-    /// Each thread's pool has `batch_workers` connections.
-    options: PgOptions,
+    options: BatchOptions,
     connector: Connector,
     /// Identifies the store in the threads' lists.
     token: Arc<()>,
@@ -39,9 +36,11 @@ thread_local! {
 impl ThreadBatchers {
     pub fn new(options: &PgOptions, connector: Connector) -> Self {
         Self {
-            options: PgOptions {
-                pool_size: options.batch_workers.max(1),
-                ..options.clone()
+            options: BatchOptions {
+                workers: options.batch_workers.max(1),
+                max_batch: options.batch_max.max(1),
+                connect_timeout: options.connect_timeout,
+                statement_timeout: options.statement_timeout,
             },
             connector,
             token: Arc::new(()),
@@ -52,7 +51,7 @@ impl ThreadBatchers {
 
     /// The calling thread's batcher, started on first use (its workers are
     /// spawned on the calling runtime).
-    pub fn here(&self) -> Result<Arc<Batcher>, StoreError> {
+    pub fn here(&self) -> Arc<Batcher> {
         MINE.with_borrow_mut(|mine| {
             let token = Arc::downgrade(&self.token);
             if let Some(found) = mine
@@ -60,11 +59,9 @@ impl ThreadBatchers {
                 .find(|(store, _)| store.ptr_eq(&token))
                 .and_then(|(_, batcher)| batcher.upgrade())
             {
-                return Ok(found);
+                return found;
             }
-            let pool = build_pool(&self.options, self.connector.clone())?;
-            let (batcher, tasks) =
-                Batcher::spawn(&pool, self.options.batch_workers, self.options.batch_max);
+            let (batcher, tasks) = Batcher::spawn(&self.connector, &self.options);
             let batcher = Arc::new(batcher);
             lock(&self.batchers).push(batcher.clone());
             lock(&self.tasks).extend(tasks);
@@ -73,7 +70,7 @@ impl ThreadBatchers {
             // an entry is added.
             mine.retain(|(store, _)| store.strong_count() > 0);
             mine.push((token, Arc::downgrade(&batcher)));
-            Ok(batcher)
+            batcher
         })
     }
 

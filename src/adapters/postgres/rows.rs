@@ -19,7 +19,7 @@ use crate::domain::job::{JobRow, JobStatus};
 use crate::domain::run::RunReport;
 use crate::ports::{EventRecord, EventSummary};
 
-use super::schema::sql_types::{ProviderEnum, StatusEnum};
+use super::schema::sql_types::StatusEnum;
 use super::schema::{installation_events, jobs, workflow_runs};
 
 /// A `status_enum` value.
@@ -43,108 +43,17 @@ impl FromSql<StatusEnum, Pg> for Status {
     }
 }
 
-/// `provider_enum`: ghfe only writes `github`.
+/// JSON text that is already valid, sent as `jsonb` without re-encoding.
 #[derive(Debug, Clone, Copy, AsExpression)]
-#[diesel(sql_type = ProviderEnum)]
-pub struct GithubProvider;
-
-impl ToSql<ProviderEnum, Pg> for GithubProvider {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-        out.write_all(b"github")?;
-        Ok(IsNull::No)
-    }
-}
-
-/// JSON text that is already valid, sent as `jsonb` without re-encoding
-/// (shared, so a retried statement does not copy it).
-#[derive(Debug, Clone, AsExpression)]
 #[diesel(sql_type = Jsonb)]
-pub struct RawJson(pub std::sync::Arc<str>);
+pub struct RawJson<'a>(pub &'a str);
 
-/// `json` with every `\u0000` escape replaced by `\ufffd`: PostgreSQL's
-/// jsonb cannot hold NUL, and a payload is kept for the record, so one
-/// character is worth less than the delivery. An escaped backslash before
-/// `u0000` is text, not an escape, and stays.
-pub fn without_nul(json: &str) -> std::borrow::Cow<'_, str> {
-    if !json.contains("\\u0000") {
-        return std::borrow::Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len());
-    let mut backslashes = 0;
-    let mut rest = json;
-    while let Some(ch) = rest.chars().next() {
-        if ch == '\\' && backslashes % 2 == 0 && rest.starts_with("\\u0000") {
-            out.push_str("\\ufffd");
-            rest = &rest[6..];
-            backslashes = 0;
-            continue;
-        }
-        backslashes = if ch == '\\' { backslashes + 1 } else { 0 };
-        out.push(ch);
-        rest = &rest[ch.len_utf8()..];
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-impl ToSql<Jsonb, Pg> for RawJson {
+impl ToSql<Jsonb, Pg> for RawJson<'_> {
     fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
         // jsonb's binary format: a version byte, then the text.
         out.write_all(&[1])?;
         out.write_all(self.0.as_bytes())?;
         Ok(IsNull::No)
-    }
-}
-
-/// A `jobs` insert.
-#[derive(Debug, Insertable)]
-#[diesel(table_name = jobs)]
-pub struct NewJobRow<'a> {
-    job_id: i64,
-    status: Status,
-    provider: GithubProvider,
-    entity_id: i64,
-    entity_name: &'a str,
-    entity_type: &'a str,
-    repo_full_name: &'a str,
-    installation_id: i64,
-    job_labels: serde_json::Value,
-    k8s_pool: &'a str,
-    k8s_image: &'a str,
-    k8s_pod: Option<&'a str>,
-    html_url: Option<&'a str>,
-    job_name: Option<&'a str>,
-    run_id: Option<i64>,
-    priority: i32,
-    job_conclusion: Option<&'a str>,
-    job_created_at: Option<DateTime<Utc>>,
-    job_started_at: Option<DateTime<Utc>>,
-    job_completed_at: Option<DateTime<Utc>>,
-}
-
-impl<'a> From<&'a JobRow> for NewJobRow<'a> {
-    fn from(row: &'a JobRow) -> Self {
-        Self {
-            job_id: row.job_id.0,
-            status: Status(row.status),
-            provider: GithubProvider,
-            entity_id: row.entity.id.0,
-            entity_name: &row.entity.name,
-            entity_type: &row.entity.kind,
-            repo_full_name: &row.repo_full_name,
-            installation_id: row.installation_id.0,
-            job_labels: row.labels.iter().collect(),
-            k8s_pool: &row.k8s_pool,
-            k8s_image: &row.k8s_image,
-            k8s_pod: row.k8s_pod.as_deref(),
-            html_url: row.html_url.as_deref(),
-            job_name: row.job_name.as_deref(),
-            run_id: row.run_id.map(|id| id.0),
-            priority: row.priority,
-            job_conclusion: row.job_conclusion.as_deref(),
-            job_created_at: row.job_created_at,
-            job_started_at: row.job_started_at,
-            job_completed_at: row.job_completed_at,
-        }
     }
 }
 
@@ -224,7 +133,7 @@ pub struct NewEventRow<'a> {
     entity_name: Option<&'a str>,
     job_id: Option<i64>,
     repo_full_name: Option<&'a str>,
-    payload: RawJson,
+    payload: RawJson<'a>,
 }
 
 impl<'a> NewEventRow<'a> {
@@ -233,7 +142,7 @@ impl<'a> NewEventRow<'a> {
         record: &'a EventRecord,
         outcome: &'a str,
         response: &'a str,
-        payload: RawJson,
+        payload: RawJson<'a>,
     ) -> Self {
         Self {
             source: "webhook",
@@ -319,27 +228,6 @@ impl<'a> From<&'a RunReport> for RunRow<'a> {
             status: run.status.as_deref(),
             conclusion: run.conclusion.as_deref(),
             entity_id: run.entity_id.map(|id| id.0),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::without_nul;
-
-    #[test]
-    fn nul_escapes_become_replacement_characters_and_nothing_else_changes() {
-        let cases = [
-            (r#"{"a":"x\u0000y"}"#, r#"{"a":"x\ufffdy"}"#),
-            (r#"{"a":"\\u0000"}"#, r#"{"a":"\\u0000"}"#),
-            (r#"{"a":"\\\u0000"}"#, r#"{"a":"\\\ufffd"}"#),
-            (r#"{"a":"\u00001"}"#, r#"{"a":"\ufffd1"}"#),
-            (r#"{"é":"\u0041"}"#, r#"{"é":"\u0041"}"#),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(without_nul(input), expected, "{input}");
-            let parsed: serde_json::Value = serde_json::from_str(&without_nul(input)).unwrap();
-            assert!(!parsed.to_string().contains('\0'));
         }
     }
 }

@@ -1,0 +1,111 @@
+//! The one error type of the HTTP adapter: plain-text answers (GitHub's
+//! delivery log shows them verbatim), and store failures mapped to 503 with
+//! `Retry-After` or 500, logged once here with their causes.
+
+use std::fmt;
+
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::ports::StoreError;
+
+/// Seconds GitHub (or an operator's replay) should wait after a 503.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
+/// Why a request gets no answer of the kind it asked for.
+#[derive(Debug)]
+pub enum HttpError {
+    /// Refused with this status and text.
+    Refused { status: StatusCode, text: String },
+    /// Busy: 503 with `Retry-After` and this text.
+    Busy(&'static str),
+    /// The store failed.
+    Store(StoreError),
+}
+
+impl HttpError {
+    pub fn bad_request(text: impl Into<String>) -> Self {
+        Self::refused(StatusCode::BAD_REQUEST, text)
+    }
+
+    pub fn not_found(text: impl Into<String>) -> Self {
+        Self::refused(StatusCode::NOT_FOUND, text)
+    }
+
+    pub fn refused(status: StatusCode, text: impl Into<String>) -> Self {
+        Self::Refused {
+            status,
+            text: text.into(),
+        }
+    }
+}
+
+impl From<StoreError> for HttpError {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Refused { text, .. } => f.write_str(text),
+            Self::Busy(text) => f.write_str(text),
+            Self::Store(error) => f.write_str(&error_chain(error)),
+        }
+    }
+}
+
+impl ResponseError for HttpError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Refused { status, .. } => *status,
+            Self::Busy(_) | Self::Store(StoreError::Unavailable(_)) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Store(StoreError::Unexpected(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = match self {
+            Self::Refused { text, .. } => text.clone(),
+            Self::Busy(text) => (*text).to_owned(),
+            Self::Store(error @ StoreError::Unavailable(_)) => {
+                tracing::warn!(error = %error_chain(error), "database unavailable");
+                "Service Unavailable".to_owned()
+            }
+            Self::Store(error @ StoreError::Unexpected(_)) => {
+                tracing::error!(error = %error_chain(error), "database error");
+                "Internal Server Error".to_owned()
+            }
+        };
+        let mut response = text(self.status_code(), body);
+        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        }
+        response
+    }
+}
+
+/// A `text/plain; charset=utf-8` response.
+pub fn text(status: StatusCode, body: impl Into<String>) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/plain; charset=utf-8")
+        .body(body.into())
+}
+
+/// `error: cause: cause…` for logs.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
