@@ -1,8 +1,9 @@
--- ghfe's tables (SPEC §2), created in the deployment schema that the
--- migration runner puts first on the search_path.
+-- ghfe's tables, created in the deployment schema that the migration runner
+-- puts first on the search_path.
 --
--- Everything is "IF NOT EXISTS": a schema the predecessor created by hand is
--- adopted as it is, and the columns ghfe adds to it are added below.
+-- Everything is "IF NOT EXISTS": a schema the predecessor created is adopted
+-- as it is (see the adoption migration for the columns it lacks). Indexes
+-- carry the predecessor's names, so an adopted table keeps one copy of each.
 
 DO $$ BEGIN
     CREATE TYPE status_enum AS ENUM ('pending', 'running', 'completed', 'failed');
@@ -41,11 +42,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     updated_at       TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 ALTER TABLE jobs ADD COLUMN IF NOT EXISTS priority INT NOT NULL DEFAULT 0;
-CREATE INDEX IF NOT EXISTS jobs_active_demand_idx
+CREATE INDEX IF NOT EXISTS idx_jobs_active
     ON jobs (entity_id, job_labels, created_at) WHERE status <> 'completed';
-CREATE INDEX IF NOT EXISTS jobs_active_installation_idx
+CREATE INDEX IF NOT EXISTS idx_jobs_reconcile
     ON jobs (installation_id) WHERE status <> 'completed';
-CREATE INDEX IF NOT EXISTS jobs_created_at_idx ON jobs (created_at DESC);
+CREATE INDEX IF NOT EXISTS idx_jobs_created ON jobs (created_at DESC);
 
 -- Supply: written by the scheduler; ghfe only reads it.
 CREATE TABLE IF NOT EXISTS workers (
@@ -67,7 +68,7 @@ CREATE TABLE IF NOT EXISTS workers (
     completed_at     TIMESTAMPTZ,
     updated_at       TIMESTAMPTZ NOT NULL DEFAULT now()
 );
-CREATE INDEX IF NOT EXISTS workers_active_idx
+CREATE INDEX IF NOT EXISTS idx_workers_active
     ON workers (entity_id, job_labels, k8s_pool) WHERE status <> 'completed';
 
 -- The delivery log: one row per accepted delivery (and the scheduler's own).
@@ -95,9 +96,9 @@ ALTER TABLE installation_events ADD COLUMN IF NOT EXISTS app_id BIGINT;
 ALTER TABLE installation_events ADD COLUMN IF NOT EXISTS response TEXT;
 CREATE UNIQUE INDEX IF NOT EXISTS installation_events_delivery_id_key
     ON installation_events (delivery_id) WHERE delivery_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS installation_events_installation_entity_idx
+CREATE INDEX IF NOT EXISTS idx_install_events_installation
     ON installation_events (installation_id, entity_id);
-CREATE INDEX IF NOT EXISTS installation_events_entity_received_idx
+CREATE INDEX IF NOT EXISTS idx_install_events_entity
     ON installation_events (entity_id, received_at DESC);
 CREATE INDEX IF NOT EXISTS installation_events_received_idx
     ON installation_events (received_at DESC);

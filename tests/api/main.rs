@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod adoption;
 mod batching;
 mod checks;
 mod cli;

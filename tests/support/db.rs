@@ -127,3 +127,15 @@ pub async fn fresh_database() -> String {
         .expect("create test database");
     url_for(&admin, &name)
 }
+
+/// Creates a database with nothing of ghfe in it and returns its URL.
+pub async fn empty_database() -> String {
+    let admin = admin_url();
+    let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    connect(&admin)
+        .await
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create empty database");
+    url_for(&admin, &name)
+}
