@@ -10,6 +10,8 @@ mod batching;
 mod checks;
 mod cli;
 mod dispatch;
+mod faults;
+mod hostile_input;
 mod outage;
 mod probes;
 mod proxy;

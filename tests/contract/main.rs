@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod atomic;
 mod clauses;
 mod per_thread;
 mod records;

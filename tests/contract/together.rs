@@ -1,6 +1,5 @@
-//! Deliveries applied together (in PostgreSQL, one batch and, for the job
-//! deliveries among them, one statement) mean what applying them one by
-//! one means. The in-memory store, which applies one at a time, is the
+//! Deliveries applied together (in PostgreSQL, one batch statement) mean
+//! what applying them one by one means. The in-memory store, which applies one at a time, is the
 //! reference.
 
 use futures_util::future::join_all;
@@ -29,8 +28,7 @@ fn earlier() -> Vec<DeliveryRecord> {
 }
 
 /// One delivery for each case the statement decides, each on a job of
-/// its own and with a delivery id, and enough of them for PostgreSQL's
-/// batch statement (8); the ping goes beside it in the same transaction.
+/// its own and with a delivery id; the ping goes in the same statement.
 fn together() -> Vec<DeliveryRecord> {
     let mut without_installation = report(7, InProgress);
     without_installation.installation_id = None;

@@ -11,6 +11,7 @@ use secrecy::SecretString;
 use tokio_postgres::Client;
 
 use super::db;
+use super::proxy::{address_of, Proxy};
 
 pub const SECRET: &str = "test-webhook-secret";
 pub const TRACE_SECRET: &str = "test-trace-secret";
@@ -69,6 +70,21 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = settings(&db_url);
     configure(&mut settings);
     spawn(settings, db_url).await
+}
+
+/// ghfe on a fresh database that it reaches through a proxy the test can
+/// cut or freeze (the test's own checks connect directly).
+pub async fn spawn_behind_proxy(configure: impl FnOnce(&mut Settings)) -> (TestApp, Proxy) {
+    let direct = db::fresh_database().await;
+    let proxy = Proxy::start(address_of(&direct)).await;
+    let database = direct.rsplit('/').next().expect("a database name");
+    let proxied = db::url_for(
+        &format!("postgres://postgres@127.0.0.1:{}/x", proxy.port),
+        database,
+    );
+    let mut settings = settings(&proxied);
+    configure(&mut settings);
+    (spawn(settings, direct).await, proxy)
 }
 
 /// ghfe with exactly `settings`; `db_url` is where checks look.
