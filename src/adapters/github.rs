@@ -1,4 +1,4 @@
-//! The GitHub API as one of the two Apps (SPEC §5.1): an RS256 App JWT
+//! The GitHub API as one of the two Apps: an RS256 App JWT
 //! (`iat` now − 60 s, `exp` now + 9 min, `iss` the App id) and
 //! `GET {api_url}/app/installations/{id}`.
 

@@ -1,4 +1,4 @@
-//! The staging proxy's HTTP client (SPEC §4): the delivery's bytes and
+//! The staging proxy's HTTP client: the delivery's bytes and
 //! GitHub headers, posted to `staging.url` with a timeout below GitHub's
 //! 10 s.
 

@@ -1,4 +1,4 @@
-//! The post-install landing pages (SPEC §5.1): what GitHub says about the
+//! The post-install landing pages: what GitHub says about the
 //! installation, and what the page shows.
 
 use crate::domain::ids::InstallationId;

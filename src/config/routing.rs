@@ -1,4 +1,4 @@
-//! `routing.*`: the YAML form of the label router (SPEC §3).
+//! `routing.*`: the YAML form of the label router.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
 //! Which deployment this process is: production or not decides the image tag
-//! suffix and the default database schema (SPEC §2, §3).
+//! suffix and the default database schema.
 
 /// The deployment a running ghfe serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

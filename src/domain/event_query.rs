@@ -1,4 +1,4 @@
-//! Queries of the delivery log behind `/api/webhooks/*` (SPEC §5): which
+//! Queries of the delivery log behind `/api/webhooks/*`: which
 //! rows `events` lists, and the window `statistics` counts over.
 
 use crate::domain::ids::EntityId;

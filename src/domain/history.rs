@@ -1,4 +1,4 @@
-//! `/history` parameters and pages (SPEC §5): a date window given as
+//! `/history` parameters and pages: a date window given as
 //! `YYYY-MM-DD` or `-Nd` (N days ago), a 0-based page and a page size, and
 //! GitHub-style links between pages.
 

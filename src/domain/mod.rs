@@ -1,8 +1,8 @@
 //! The pure core of ghfe: what a delivery means and what it changes.
 //!
 //! Nothing here performs I/O or knows about HTTP, SQL or async; every rule
-//! of SPEC §1.3 (job state machine), §3 (label routing) and §1.6 (payload
-//! trimming) lives here and is tested with tables.
+//! of docs/behaviour.md (the job state machine, label routing, payload
+//! trimming, outcomes) lives here and is tested with tables.
 
 pub mod delivery;
 pub mod deployment;

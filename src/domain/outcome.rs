@@ -1,5 +1,5 @@
 //! What happened to a delivery: the `installation_events.outcome` code and the
-//! text GitHub's delivery log shows (SPEC §1.2, §1.3). Outcomes are values,
+//! text GitHub's delivery log shows. Outcomes are values,
 //! not errors: "ignored" and "not found" are successful answers.
 
 use super::ids::{JobId, RunId};
@@ -34,7 +34,7 @@ pub enum Outcome {
     /// `in_progress`/`completed` for an unknown job whose payload cannot
     /// create a row.
     JobNotFound(JobId),
-    /// Forwarded to staging (SPEC §4), which answered `status` and `body`.
+    /// Forwarded to staging, which answered `status` and `body`.
     ProxiedToStaging { status: u16, body: String },
     /// Staging gave no answer in time: 502.
     StagingProxyFailed,

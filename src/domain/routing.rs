@@ -1,4 +1,4 @@
-//! Label routing (SPEC §3): an ordered list of rules, the first match wins.
+//! Label routing: an ordered list of rules, the first match wins.
 //!
 //! A rule matches when the job is inside its scope (if it has one) and its
 //! labels match in the rule's mode. A job inside an *exclusive* scope is,

@@ -1,4 +1,4 @@
-//! `workflow_runs` rows: forward-only status (SPEC §1.2).
+//! `workflow_runs` rows: forward-only status.
 
 use super::ids::{EntityId, RunId};
 

@@ -1,4 +1,4 @@
-//! The post-install landing pages (SPEC §5.1): which of the five outcomes
+//! The post-install landing pages: which of the five outcomes
 //! a user who just installed one of the two Apps sees.
 
 /// Which App's page: the organization App or the personal-account one.
@@ -74,7 +74,7 @@ impl SetupOutcome {
         }
     }
 
-    /// The outcome's name in SPEC §5.1 (and in the page, for tooling).
+    /// The outcome's name (in the page too, for tooling).
     pub fn name(&self) -> &'static str {
         match self {
             Self::Missing => "missing",

@@ -1,4 +1,4 @@
-//! Which deliveries production forwards to staging (SPEC §4): entities
+//! Which deliveries production forwards to staging: entities
 //! flagged in the configuration, optionally only some of their
 //! repositories.
 

@@ -1,4 +1,4 @@
-//! Payload trimming for stored `workflow_job` rows (SPEC §1.6): the API URLs
+//! Payload trimming for stored `workflow_job` rows: the API URLs
 //! and step lists that make up most of a payload are dropped; everything an
 //! operator needs to understand the delivery stays.
 //!

@@ -1,5 +1,5 @@
 //! Reads of demand (`jobs`) and supply (`workers`, written by the
-//! scheduler) for `/usage` and `/history` (SPEC §5).
+//! scheduler) for `/usage` and `/history`.
 
 use std::future::Future;
 

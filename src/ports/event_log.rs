@@ -1,4 +1,4 @@
-//! The delivery log read side, for `/trace/*` (SPEC §5).
+//! The delivery log read side, for `/trace/*`.
 
 use std::future::Future;
 

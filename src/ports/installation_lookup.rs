@@ -1,4 +1,4 @@
-//! GitHub's view of an App installation, for the setup pages (SPEC §5.1).
+//! GitHub's view of an App installation, for the setup pages.
 
 use std::future::Future;
 

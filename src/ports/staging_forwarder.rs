@@ -1,4 +1,4 @@
-//! Forwarding a delivery to the staging deployment (SPEC §4).
+//! Forwarding a delivery to the staging deployment.
 
 use std::future::Future;
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! SPEC §1.1: the checks before anything is read, in order; none writes.
+//! the checks before anything is read, in order; none writes.
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

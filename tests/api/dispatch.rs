@@ -1,4 +1,4 @@
-//! SPEC §1.2: every event's answer and event row.
+//! every event's answer and event row.
 
 use serde_json::json;
 

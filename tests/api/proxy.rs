@@ -1,4 +1,4 @@
-//! SPEC §4: production forwards flagged entities' job deliveries to
+//! production forwards flagged entities' job deliveries to
 //! staging (a wiremock fake) unchanged, relays its answer, and records it.
 
 use std::time::Duration;

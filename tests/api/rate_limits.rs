@@ -1,4 +1,4 @@
-//! SPEC §5: `/setup/*`, `/trace/*` and `/api/*` are limited per client
+//! `/setup/*`, `/trace/*` and `/api/*` are limited per client
 //! address; the webhook route never is.
 
 use crate::support::app::{spawn_app_with, TRACE_SECRET};

@@ -1,4 +1,4 @@
-//! SPEC §1.5: a delivery GUID is applied once; redeliveries repeat the
+//! a delivery GUID is applied once; redeliveries repeat the
 //! first answer and change nothing.
 
 use futures_util::future::join_all;

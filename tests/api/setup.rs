@@ -1,4 +1,4 @@
-//! SPEC §5.1: the setup pages against a fake GitHub (wiremock), each
+//! the setup pages against a fake GitHub (wiremock), each
 //! outcome, the App JWT GitHub receives, and escaping.
 
 use std::time::Duration;

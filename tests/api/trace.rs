@@ -1,4 +1,4 @@
-//! SPEC §5 `/trace/*`: bearer-protected views of an entity's deliveries.
+//! bearer-protected views of an entity's deliveries.
 
 use serde_json::Value;
 

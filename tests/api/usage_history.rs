@@ -1,4 +1,4 @@
-//! SPEC §5 `/usage` and `/history`, HTML and JSON, over rows written
+//! `/usage` and `/history`, HTML and JSON, over rows written
 //! straight into `jobs` and `workers` (the scheduler writes the latter).
 
 use serde_json::{json, Value};

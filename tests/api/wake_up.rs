@@ -1,4 +1,4 @@
-//! SPEC §2: the scheduler, listening on `<schema>_queue_event`, is woken
+//! the scheduler, listening on `<schema>_queue_event`, is woken
 //! after a pending job commits — and only then, coalesced.
 
 use std::time::Duration;

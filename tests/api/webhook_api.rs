@@ -1,4 +1,4 @@
-//! SPEC §5 `/api/webhooks/*`: the delivery log filtered and paged, counted
+//! the delivery log filtered and paged, counted
 //! over a window, and followed live as server-sent events.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! SPEC §1.3: the `workflow_job` table, through the socket, checked in SQL.
+//! the `workflow_job` table, through the socket, checked in SQL.
 
 use serde_json::{json, Value};
 

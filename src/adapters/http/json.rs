@@ -114,7 +114,7 @@ impl<'a> Object<'a> {
         }
     }
 
-    /// The object as JSON text, trimmed by the rule of SPEC §1.6
+    /// The object as JSON text, trimmed by the rule of docs/behaviour.md, "Stored payloads"
     /// ([`trim::is_dropped`]); untouched members are copied as received.
     pub fn trimmed(&self) -> String {
         let size = self

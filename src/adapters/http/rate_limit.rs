@@ -1,4 +1,4 @@
-//! Per-client rate limiting of `/setup/*`, `/trace/*` and `/api/*` (SPEC §5):
+//! Per-client rate limiting of `/setup/*`, `/trace/*` and `/api/*`:
 //! 429 with `Retry-After` past the limit. The webhook route is never
 //! limited.
 

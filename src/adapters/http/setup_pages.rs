@@ -1,4 +1,4 @@
-//! `GET /setup/org` and `GET /setup/personal` (SPEC §5.1).
+//! `GET /setup/org` and `GET /setup/personal`.
 
 use std::collections::HashMap;
 

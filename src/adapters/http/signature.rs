@@ -1,4 +1,4 @@
-//! `X-Hub-Signature-256` verification (SPEC §1.1 checks 3–4).
+//! `X-Hub-Signature-256` verification.
 //!
 //! The HMAC is computed over the exact bytes received, for every configured
 //! secret (rotation), and compared in constant time. A computed signature

@@ -1,4 +1,4 @@
-//! The scheduler's wake-up (SPEC §2): after a `pending` job commits, a
+//! The scheduler's wake-up: after a `pending` job commits, a
 //! notification on `<schema>_queue_event` follows within milliseconds.
 //!
 //! A `NOTIFY` inside every delivery's transaction would serialise all

@@ -1,4 +1,4 @@
-//! Diesel's view of the tables of SPEC §2 (see `migrations/`).
+//! Diesel's view of the tables (see `migrations/`).
 // `table!` brings the SQL types in with a glob, as diesel's CLI writes it.
 #![allow(clippy::wildcard_imports)]
 

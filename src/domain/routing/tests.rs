@@ -39,7 +39,7 @@ fn ggml_scope(exclusive: bool) -> Scope {
     }
 }
 
-/// The predecessor's table (SPEC §3).
+/// The predecessor's table.
 fn predecessor(deployment: Deployment) -> Router {
     Router::new(
         vec![ggml_scope(true)],
