@@ -33,6 +33,7 @@ for n in $(seq 2 99); do
 done
 WORK=$(mktemp -d)
 LINES=$WORK/lines.jsonl
+WRITER_SETTINGS="-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off"
 
 scripts/pg.sh start "$PG_DIR" "$PG_PORT" --fresh
 URL=$(scripts/pg.sh url "$PG_DIR" "$PG_PORT" ghfe_bench)
@@ -78,7 +79,8 @@ run_ceiling() { # scenario concurrency notify
   local script per_script out tps latency
   script=$WORK/$1-$([ "$3" = true ] && echo notify || echo plain).sql
   per_script=$([ "$1" = lifecycle ] && echo 3 || echo 1)
-  out=$(PGOPTIONS="-c search_path=staging" "$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PG_PORT" \
+  # The session settings of ghfe's writer connections (batch_statement.rs).
+  out=$(PGOPTIONS="-c search_path=staging $WRITER_SETTINGS" "$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PG_PORT" \
     -U postgres -c "$2" -j "$(($2 < 2 ? $2 : 2))" -T "$DURATION" -f "$script" ghfe_bench 2>&1) \
     || { echo "$out" >&2; return 1; }
   tps=$(echo "$out" | awk '/^tps/ {print $3; exit}')

@@ -72,7 +72,7 @@ impl State {
         match change {
             Change::Nothing(outcome) => outcome,
             Change::Job(report) => {
-                let current = self.jobs.get(&report.job_id).map(|row| row.status);
+                let current = self.jobs.get(&report.job.job_id).map(|row| row.status);
                 let decision = report.decide(current);
                 match decision.effect {
                     JobEffect::Nothing => {}
@@ -80,11 +80,11 @@ impl State {
                         let row = report
                             .new_row(status)
                             .expect("insert is decided only for insertable reports");
-                        self.jobs.insert(report.job_id, row);
+                        self.jobs.insert(report.job.job_id, row);
                     }
                     effect @ (JobEffect::MarkRunning | JobEffect::MarkCompleted) => {
                         let progress = report.progress();
-                        if let Some(row) = self.jobs.get_mut(&report.job_id) {
+                        if let Some(row) = self.jobs.get_mut(&report.job.job_id) {
                             row.advance(effect, &progress);
                         }
                     }

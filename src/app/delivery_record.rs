@@ -68,8 +68,8 @@ pub fn event_row(delivery: Delivery) -> (EventRecord, DeliveryKind) {
 /// What a job delivery's event row says about the job.
 pub fn describe_job(row: &mut EventRecord, job: &JobDelivery) {
     row.event = format!("workflow_job.{}", job.action);
-    row.job_id = Some(job.job_id);
-    row.installation_id = job.installation_id;
-    row.entity = Some(job.owner.clone());
-    row.repo_full_name = Some(job.repo_full_name.clone());
+    row.job_id = Some(job.job.job_id);
+    row.installation_id = job.job.installation_id;
+    row.entity = Some(job.job.entity.clone());
+    row.repo_full_name = Some(job.job.repo_full_name.clone());
 }

@@ -28,9 +28,9 @@ impl<F> StagingRoute<F> {
     /// Whether `delivery` is a flagged entity's job delivery.
     pub fn applies(&self, delivery: &Delivery) -> bool {
         match &delivery.kind {
-            DeliveryKind::WorkflowJob(job) => {
-                self.policy.forwards(job.owner.id, &job.repo_full_name)
-            }
+            DeliveryKind::WorkflowJob(job) => self
+                .policy
+                .forwards(job.job.entity.id, &job.job.repo_full_name),
             _ => false,
         }
     }

@@ -126,21 +126,27 @@ impl<S: JobStore, F: crate::ports::StagingForwarder> WebhookService<S, F> {
     fn job_change(
         &self,
         row: &mut EventRecord,
-        job: JobDelivery,
+        delivery: JobDelivery,
     ) -> Result<Change, InvalidDelivery> {
-        describe_job(row, &job);
-        let Some(action) = JobAction::parse(&job.action) else {
-            row.payload = job.trimmed;
-            return Ok(Change::Nothing(Outcome::IgnoredAction(job.action)));
+        describe_job(row, &delivery);
+        let JobDelivery {
+            action,
+            job,
+            raw_labels,
+            trimmed,
+        } = delivery;
+        let Some(action) = JobAction::parse(&action) else {
+            row.payload = trimmed;
+            return Ok(Change::Nothing(Outcome::IgnoredAction(action)));
         };
         let placement = match self
             .router
-            .route(job.owner.id, &job.repo_full_name, &job.labels)
+            .route(job.entity.id, &job.repo_full_name, &job.labels)
         {
             Route::Placed(placement) => placement,
             Route::Unrouted { .. } => {
                 row.payload = json!({
-                    "labels": job.raw_labels,
+                    "labels": raw_labels,
                     "html_url": job.html_url,
                     "full_name": job.repo_full_name,
                 })
@@ -156,23 +162,11 @@ impl<S: JobStore, F: crate::ports::StagingForwarder> WebhookService<S, F> {
                 return Err(InvalidDelivery::MissingField("workflow_job.html_url"));
             }
         }
-        row.payload = job.trimmed;
+        row.payload = trimmed;
         Ok(Change::Job(Box::new(JobReport {
-            job_id: job.job_id,
             action,
-            entity: job.owner,
-            repo_full_name: job.repo_full_name,
-            installation_id: job.installation_id,
-            labels: job.labels,
             placement,
-            html_url: job.html_url,
-            name: job.name,
-            run_id: job.run_id,
-            runner_name: job.runner_name,
-            conclusion: job.conclusion,
-            created_at: job.created_at,
-            started_at: job.started_at,
-            completed_at: job.completed_at,
+            job,
         })))
     }
 }

@@ -1,12 +1,10 @@
-//! Typed deliveries: what each GitHub event of SPEC §1.2 carries once its
+//! Typed deliveries: what each GitHub event carries once its
 //! headers and signature are verified and its JSON has been read.
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
-
-use super::ids::{AppId, DeliveryId, EntityId, InstallationId, JobId, RunId};
-use super::labels::LabelSet;
+use super::ids::{AppId, DeliveryId, EntityId, InstallationId};
+use super::job::JobFacts;
 use super::run::RunReport;
 
 /// The account a delivery is about (`entity_*` columns).
@@ -78,26 +76,14 @@ pub enum DeliveryKind {
 pub struct JobDelivery {
     /// The raw `action` (not only the three ghfe acts on).
     pub action: String,
-    pub job_id: JobId,
-    pub owner: Entity,
-    pub repo_full_name: String,
-    pub installation_id: Option<InstallationId>,
+    pub job: JobFacts,
     /// Labels as sent (for the minimal payload of an unrouted job).
     pub raw_labels: Vec<String>,
-    pub labels: LabelSet,
-    pub html_url: Option<String>,
-    pub name: Option<String>,
-    pub run_id: Option<RunId>,
-    pub runner_name: Option<String>,
-    pub conclusion: Option<String>,
-    pub created_at: Option<DateTime<Utc>>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub completed_at: Option<DateTime<Utc>>,
-    /// The payload as stored: trimmed per SPEC §1.6.
+    /// The payload as stored: trimmed (docs/behaviour.md, "Stored payloads").
     pub trimmed: String,
 }
 
-/// Why a payload was refused with 400 (SPEC §1.1 check 7, §1.2, §1.3).
+/// Why a payload was refused with 400.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvalidDelivery {
     NotAnObject,

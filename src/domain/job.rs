@@ -1,4 +1,4 @@
-//! The job state machine of SPEC §1.3.
+//! The job state machine (docs/behaviour.md, "Jobs").
 //!
 //! Status only moves forward (pending → running → completed; `failed` is set
 //! by the scheduler alone). Decisions are keyed on the delivery's `action`,
@@ -154,17 +154,15 @@ pub fn decide(
     JobDecision { effect, outcome }
 }
 
-/// Everything a routed `workflow_job` delivery says about its job: enough to
-/// insert a row in any status or to advance an existing one.
+/// What a `workflow_job` payload says about its job, whatever its action.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JobReport {
+pub struct JobFacts {
     pub job_id: JobId,
-    pub action: JobAction,
+    /// The repository owner.
     pub entity: Entity,
     pub repo_full_name: String,
     pub installation_id: Option<InstallationId>,
     pub labels: LabelSet,
-    pub placement: Placement,
     pub html_url: Option<String>,
     pub name: Option<String>,
     pub run_id: Option<RunId>,
@@ -174,6 +172,15 @@ pub struct JobReport {
     pub created_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// A routed `workflow_job` delivery: its action, where the job runs, and
+/// its facts; enough to insert a row in any status or to advance one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobReport {
+    pub action: JobAction,
+    pub placement: Placement,
+    pub job: JobFacts,
 }
 
 /// A `jobs` row as ghfe writes and reads it (the scheduler's columns
@@ -231,15 +238,14 @@ impl JobRow {
 }
 
 impl JobReport {
-    /// Whether the payload can create a row (SPEC §1.3: installation id and
-    /// html_url are required for an insert).
+    /// Whether the payload can create a row.
     pub fn insertable(&self) -> bool {
-        self.installation_id.is_some() && self.html_url.is_some()
+        self.job.installation_id.is_some() && self.job.html_url.is_some()
     }
 
     /// Decides this report's effect given the row's current status.
     pub fn decide(&self, current: Option<JobStatus>) -> JobDecision {
-        decide(self.job_id, self.action, current, self.insertable())
+        decide(self.job.job_id, self.action, current, self.insertable())
     }
 
     /// The decision for each state of [`FOUND`], in that order.
@@ -253,21 +259,21 @@ impl JobReport {
     pub fn new_row(&self, status: JobStatus) -> Option<JobRow> {
         let progress = self.progress();
         Some(JobRow {
-            job_id: self.job_id,
+            job_id: self.job.job_id,
             status,
-            entity: self.entity.clone(),
-            repo_full_name: self.repo_full_name.clone(),
-            installation_id: self.installation_id?,
-            labels: self.labels.clone(),
+            entity: self.job.entity.clone(),
+            repo_full_name: self.job.repo_full_name.clone(),
+            installation_id: self.job.installation_id?,
+            labels: self.job.labels.clone(),
             k8s_pool: self.placement.pool.clone(),
             k8s_image: self.placement.image.clone(),
             priority: self.placement.priority,
             k8s_pod: progress.k8s_pod,
-            html_url: Some(self.html_url.clone()?),
-            job_name: self.name.clone(),
-            run_id: self.run_id,
+            html_url: Some(self.job.html_url.clone()?),
+            job_name: self.job.name.clone(),
+            run_id: self.job.run_id,
             job_conclusion: progress.conclusion,
-            job_created_at: self.created_at,
+            job_created_at: self.job.created_at,
             job_started_at: progress.started_at,
             job_completed_at: progress.completed_at,
         })
@@ -275,7 +281,7 @@ impl JobReport {
 
     /// How long GitHub's queue held the job (`created_at` → `started_at`).
     pub fn queue_time(&self) -> Option<std::time::Duration> {
-        (self.started_at? - self.created_at?).to_std().ok()
+        (self.job.started_at? - self.job.created_at?).to_std().ok()
     }
 
     /// What the delivery says about the job's progress: the pod and start
@@ -285,10 +291,10 @@ impl JobReport {
         let started = self.action != JobAction::Queued;
         let completed = self.action == JobAction::Completed;
         JobProgress {
-            k8s_pod: self.runner_name.clone().filter(|_| started),
-            started_at: self.started_at.filter(|_| started),
-            conclusion: self.conclusion.clone().filter(|_| completed),
-            completed_at: self.completed_at.filter(|_| completed),
+            k8s_pod: self.job.runner_name.clone().filter(|_| started),
+            started_at: self.job.started_at.filter(|_| started),
+            conclusion: self.job.conclusion.clone().filter(|_| completed),
+            completed_at: self.job.completed_at.filter(|_| completed),
         }
     }
 }
@@ -301,7 +307,7 @@ mod tests {
 
     const J: JobId = JobId(42);
 
-    /// Every (action, current status, insertable) triple of SPEC §1.3.
+    /// Every (action, current status, insertable) triple of the jobs table in docs/behaviour.md.
     #[test]
     #[allow(clippy::too_many_lines)] // one row per triple
     fn every_action_and_state_pair_follows_the_spec_table() {
@@ -467,30 +473,32 @@ mod tests {
     fn report(action: JobAction) -> JobReport {
         let at = |second: u32| DateTime::from_timestamp(1_700_000_000 + i64::from(second), 0);
         JobReport {
-            job_id: J,
             action,
-            entity: Entity {
-                kind: "Organization".into(),
-                id: crate::domain::ids::EntityId(5),
-                name: "org".into(),
-            },
-            repo_full_name: "org/repo".into(),
-            installation_id: Some(InstallationId(9)),
-            labels: ["ubuntu-24.04-riscv"].into_iter().collect(),
             placement: Placement {
                 rule: "default".into(),
                 pool: "pool".into(),
                 image: "img-staging".into(),
                 priority: 3,
             },
-            html_url: Some("https://github.com/org/repo/runs/42".into()),
-            name: Some("build".into()),
-            run_id: Some(RunId(7)),
-            runner_name: Some("runner-1".into()),
-            conclusion: Some("success".into()),
-            created_at: at(0),
-            started_at: at(10),
-            completed_at: at(20),
+            job: JobFacts {
+                job_id: J,
+                entity: Entity {
+                    kind: "Organization".into(),
+                    id: crate::domain::ids::EntityId(5),
+                    name: "org".into(),
+                },
+                repo_full_name: "org/repo".into(),
+                installation_id: Some(InstallationId(9)),
+                labels: ["ubuntu-24.04-riscv"].into_iter().collect(),
+                html_url: Some("https://github.com/org/repo/runs/42".into()),
+                name: Some("build".into()),
+                run_id: Some(RunId(7)),
+                runner_name: Some("runner-1".into()),
+                conclusion: Some("success".into()),
+                created_at: at(0),
+                started_at: at(10),
+                completed_at: at(20),
+            },
         }
     }
 
@@ -526,9 +534,9 @@ mod tests {
     #[test]
     fn a_payload_without_installation_or_link_cannot_create_a_row() {
         let mut no_installation = report(InProgress);
-        no_installation.installation_id = None;
+        no_installation.job.installation_id = None;
         let mut no_link = report(InProgress);
-        no_link.html_url = None;
+        no_link.job.html_url = None;
         for incomplete in [no_installation, no_link] {
             assert!(!incomplete.insertable());
             assert_eq!(incomplete.new_row(Running), None);
@@ -543,7 +551,8 @@ mod tests {
             Some(std::time::Duration::from_secs(10))
         );
         let mut clock_skew = report(InProgress);
-        clock_skew.started_at = clock_skew
+        clock_skew.job.started_at = clock_skew
+            .job
             .created_at
             .map(|t| t - chrono::TimeDelta::seconds(1));
         assert_eq!(clock_skew.queue_time(), None);

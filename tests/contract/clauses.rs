@@ -122,7 +122,7 @@ pub async fn an_unknown_job_without_installation_is_not_found_and_not_stored<
     store: S,
 ) {
     let mut incomplete = report(8, Complete);
-    incomplete.installation_id = None;
+    incomplete.job.installation_id = None;
     let outcome = recorded(&store, records::job_delivery(incomplete, None)).await;
     assert_eq!(outcome, Outcome::JobNotFound(JobId(8)));
     assert_eq!(status(&store, 8).await, None);
@@ -138,7 +138,7 @@ pub async fn a_stored_job_reads_back_as_written<S: JobStore + EventLog>(store: S
 
 pub async fn transitions_fill_pod_and_times_like_the_domain<S: JobStore + EventLog>(store: S) {
     let mut queued = report(5, Queued);
-    queued.runner_name = None;
+    queued.job.runner_name = None;
     recorded(&store, records::job_delivery(queued.clone(), None)).await;
     let mut expected = queued.new_row(JobStatus::Pending).unwrap();
     for action in [InProgress, Complete] {

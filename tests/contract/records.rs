@@ -3,7 +3,7 @@
 use chrono::DateTime;
 use ghfe::domain::delivery::Entity;
 use ghfe::domain::ids::{AppId, DeliveryId, EntityId, InstallationId, JobId, RunId};
-use ghfe::domain::job::{JobAction, JobReport};
+use ghfe::domain::job::{JobAction, JobFacts, JobReport};
 use ghfe::domain::outcome::Outcome;
 use ghfe::domain::routing::Placement;
 use ghfe::domain::run::RunReport;
@@ -24,28 +24,30 @@ pub fn entity() -> Entity {
 pub fn report(id: i64, action: JobAction) -> JobReport {
     let at = |second: i64| DateTime::from_timestamp(1_750_000_000 + second, 0);
     JobReport {
-        job_id: JobId(id),
         action,
-        entity: entity(),
-        repo_full_name: "acme/app".into(),
-        installation_id: Some(INSTALLATION),
-        labels: ["Self-Hosted", "ubuntu-24.04-riscv"].into_iter().collect(),
         placement: Placement {
             rule: "default".into(),
             pool: "scw-em-rv1".into(),
             image: "img-staging".into(),
             priority: 7,
         },
-        html_url: Some(format!(
-            "https://github.com/acme/app/actions/runs/1/job/{id}"
-        )),
-        name: Some("build".into()),
-        run_id: Some(RunId(9)),
-        runner_name: Some(format!("runner-{id}")),
-        conclusion: Some("success".into()),
-        created_at: at(0),
-        started_at: at(30),
-        completed_at: at(90),
+        job: JobFacts {
+            job_id: JobId(id),
+            entity: entity(),
+            repo_full_name: "acme/app".into(),
+            installation_id: Some(INSTALLATION),
+            labels: ["Self-Hosted", "ubuntu-24.04-riscv"].into_iter().collect(),
+            html_url: Some(format!(
+                "https://github.com/acme/app/actions/runs/1/job/{id}"
+            )),
+            name: Some("build".into()),
+            run_id: Some(RunId(9)),
+            runner_name: Some(format!("runner-{id}")),
+            conclusion: Some("success".into()),
+            created_at: at(0),
+            started_at: at(30),
+            completed_at: at(90),
+        },
     }
 }
 
@@ -73,7 +75,7 @@ pub fn job_delivery(report: JobReport, delivery: Option<&str>) -> DeliveryRecord
         event: event_row(
             &format!("workflow_job.{action}"),
             delivery,
-            Some(report.job_id.0),
+            Some(report.job.job_id.0),
         ),
         change: Change::Job(Box::new(report)),
     }

@@ -16,7 +16,7 @@ use JobAction::{Completed as Complete, InProgress, Queued};
 /// Jobs 1 to 4 left pending, running, completed and failed.
 fn earlier() -> Vec<DeliveryRecord> {
     let mut failed = report(4, Complete);
-    failed.conclusion = Some("failure".into());
+    failed.job.conclusion = Some("failure".into());
     vec![
         job(1, Queued, Some("e1")),
         job(2, Queued, Some("e2")),
@@ -31,7 +31,7 @@ fn earlier() -> Vec<DeliveryRecord> {
 /// its own and with a delivery id; the ping goes in the same statement.
 fn together() -> Vec<DeliveryRecord> {
     let mut without_installation = report(7, InProgress);
-    without_installation.installation_id = None;
+    without_installation.job.installation_id = None;
     vec![
         job(1, InProgress, Some("t1")),
         job(2, Complete, Some("t2")),

@@ -6,6 +6,7 @@ use crate::domain::delivery::{
     Context, Delivery, DeliveryKind, Entity, InvalidDelivery, JobDelivery,
 };
 use crate::domain::ids::{AppId, DeliveryId, EntityId, InstallationId, JobId, RunId};
+use crate::domain::job::JobFacts;
 use crate::domain::run::RunReport;
 
 use super::json::Object;
@@ -117,10 +118,9 @@ fn job(document: &Object<'_>) -> Result<JobDelivery, InvalidDelivery> {
         return Err(InvalidDelivery::UnsupportedOwnerType(kind));
     }
     let raw_labels = job.strings("labels", "workflow_job.labels")?;
-    Ok(JobDelivery {
-        action,
+    let facts = JobFacts {
         job_id: JobId(job_id),
-        owner: Entity {
+        entity: Entity {
             kind,
             id: EntityId(owner_id),
             name: owner.opt_string("login").unwrap_or_default(),
@@ -131,7 +131,6 @@ fn job(document: &Object<'_>) -> Result<JobDelivery, InvalidDelivery> {
             .and_then(|i| i.opt_int("id"))
             .map(InstallationId),
         labels: raw_labels.iter().collect(),
-        raw_labels,
         html_url: job.opt_string("html_url"),
         name: job.opt_string("name"),
         run_id: job.opt_int("run_id").map(RunId),
@@ -142,6 +141,11 @@ fn job(document: &Object<'_>) -> Result<JobDelivery, InvalidDelivery> {
         created_at: job.opt_time("created_at"),
         started_at: job.opt_time("started_at"),
         completed_at: job.opt_time("completed_at"),
+    };
+    Ok(JobDelivery {
+        action,
+        job: facts,
+        raw_labels,
         trimmed: document.trimmed(),
     })
 }

@@ -53,13 +53,15 @@ cur AS (
     ) j
     WHERE d.n NOT IN (SELECT n FROM seen)
 ),
--- What each delivery found, and its entry in the decision tables.
+-- What each delivery found, and its entry in the decision tables. A job
+-- row that exists but was not locked is held by another transaction. (The
+-- lookup is lateral: as an EXISTS, PostgreSQL may hash all of `jobs`.)
 found AS (
     SELECT d.n, c.status,
         CASE
             WHEN s.n IS NOT NULL THEN 'duplicate'
             WHEN c.n IS NOT NULL OR d.job_id IS NULL THEN 'row'
-            WHEN EXISTS (SELECT 1 FROM jobs WHERE jobs.job_id = d.job_id) THEN 'blocked'
+            WHEN held.job_id IS NOT NULL THEN 'blocked'
             ELSE 'absent'
         END AS state,
         ((d.n - 1) * 5 + 1 + coalesce(array_position(
@@ -67,6 +69,9 @@ found AS (
     FROM d
     LEFT JOIN seen s ON s.n = d.n
     LEFT JOIN cur c ON c.n = d.n
+    LEFT JOIN LATERAL (
+        SELECT jobs.job_id FROM jobs WHERE jobs.job_id = d.job_id AND c.n IS NULL
+    ) held ON true
 ),
 upd AS (
     UPDATE jobs SET

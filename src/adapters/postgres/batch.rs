@@ -21,9 +21,9 @@ use tokio::task::JoinHandle;
 use tokio::time::{sleep_until, timeout, Instant};
 
 use crate::domain::ids::JobId;
-use crate::ports::{Applied, StoreError};
+use crate::ports::StoreError;
 
-use super::batch_statement::{Answer, Item, Writer};
+use super::batch_statement::{Answer, Committed, Item, Writer};
 use super::connection::{causes, db_error, Connector};
 
 /// Deliveries waiting for a worker, at most; more wait for room.
@@ -32,13 +32,6 @@ const QUEUE: usize = 4096;
 /// to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(10);
 const MAX_PAUSE: Duration = Duration::from_millis(200);
-
-/// A committed delivery and the job it made `pending`, if any.
-#[derive(Debug)]
-pub struct Committed {
-    pub applied: Applied,
-    pub new_pending: Option<JobId>,
-}
 
 type Reply = oneshot::Sender<Result<Committed, StoreError>>;
 
@@ -112,11 +105,7 @@ impl Batcher {
         };
         tokio::time::timeout_at(deadline, applied)
             .await
-            .unwrap_or_else(|_| {
-                Err(StoreError::Unavailable(
-                    "the database did not answer before the delivery's deadline".into(),
-                ))
-            })
+            .unwrap_or_else(|_| Err(super::too_late()))
     }
 }
 
@@ -205,13 +194,7 @@ impl Worker {
         self.writer = Some(writer);
         for (pending, answer) in round.into_iter().zip(answers) {
             match answer {
-                Answer::Recorded {
-                    applied,
-                    new_pending,
-                } => drop(pending.reply.send(Ok(Committed {
-                    applied,
-                    new_pending,
-                }))),
+                Answer::Done(committed) => drop(pending.reply.send(Ok(committed))),
                 Answer::Raced => self.waiting.push((Instant::now(), pending)),
                 Answer::Blocked => self.blocked(pending),
             }

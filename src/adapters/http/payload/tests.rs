@@ -59,27 +59,27 @@ fn with(mut document: Value, path: &str, value: Value) -> Value {
 #[test]
 fn a_complete_job_payload_reads_into_its_parts() {
     let job = read_job(&job_document()).unwrap();
-    assert_eq!(job.job_id, JobId(11));
+    assert_eq!(job.job.job_id, JobId(11));
     assert_eq!(
-        job.owner,
+        job.job.entity,
         Entity {
             kind: "Organization".into(),
             id: EntityId(44),
             name: "o".into()
         }
     );
-    assert_eq!(job.installation_id, Some(InstallationId(55)));
+    assert_eq!(job.job.installation_id, Some(InstallationId(55)));
     assert_eq!(
-        job.labels.iter().collect::<Vec<_>>(),
+        job.job.labels.iter().collect::<Vec<_>>(),
         ["ubuntu-24.04-riscv"]
     );
     assert_eq!(job.raw_labels.len(), 2);
     assert_eq!(
-        job.runner_name, None,
+        job.job.runner_name, None,
         "an empty runner name is no runner name"
     );
-    assert!(job.created_at.is_some());
-    assert_eq!(job.started_at, None, "an unreadable time is left out");
+    assert!(job.job.created_at.is_some());
+    assert_eq!(job.job.started_at, None, "an unreadable time is left out");
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn only_organizations_and_users_own_jobs() {
         "Unsupported owner type: Bot"
     );
     let user = with(job_document(), "repository.owner.type", json!("User"));
-    assert_eq!(read_job(&user).unwrap().owner.kind, "User");
+    assert_eq!(read_job(&user).unwrap().job.entity.kind, "User");
 }
 
 #[test]
