@@ -3,11 +3,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use ghfe::cli::{self, Cli, Command, CONFIG_ERROR};
+use ghfe::startup::cli::{self, Cli, Command, CONFIG_ERROR};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match ghfe::config::load_from_process() {
+    let settings = match ghfe::config::load_from_process(ghfe::startup::adapter_problems) {
         Ok(settings) => settings,
         Err(problems) => {
             eprint!("ghfe: {problems}");

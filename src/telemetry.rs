@@ -1,30 +1,83 @@
 //! Logging and metrics set-up: JSON lines outside development, readable
 //! text in it; a Prometheus recorder shared by every server in the process.
 
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use tracing_subscriber::EnvFilter;
+use tracing::{Level, Metadata};
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 use crate::config::Settings;
 
 /// Installs the global subscriber; a second call is a no-op.
 pub fn init(settings: &Settings) {
     let filter = EnvFilter::try_new(&settings.log.level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let installed = if settings.json_logs() {
-        builder
+    let format = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let format: Box<dyn Layer<Registry> + Send + Sync> = if settings.json_logs() {
+        format
             .json()
             .flatten_event(true)
             .with_current_span(false)
             .with_span_list(false)
-            .try_init()
+            .boxed()
     } else {
-        builder.try_init()
+        format.boxed()
     };
+    let installed = tracing_subscriber::registry()
+        .with(
+            format
+                .with_filter(filter_fn(|meta| !is_client_mistake(meta)))
+                .with_filter(filter),
+        )
+        .with(ClientMistakes::default().with_filter(filter_fn(is_client_mistake)))
+        .try_init();
     drop(installed);
+}
+
+/// The HTTP server logs a connection it refused (a malformed request, a
+/// head over the size limit, a client too slow to send its request) as an
+/// ERROR of its dispatcher. Anyone on the internet can cause those, so they
+/// must not page anyone.
+fn is_client_mistake(meta: &Metadata<'_>) -> bool {
+    *meta.level() == Level::ERROR && meta.target() == "actix_http::h1::dispatcher"
+}
+
+/// Turns the HTTP server's client-mistake errors into one WARN line per
+/// minute at most, with how many there were.
+#[derive(Debug, Default)]
+struct ClientMistakes {
+    count: AtomicU64,
+    last_said: Mutex<Option<Instant>>,
+}
+
+/// At most one warning about client mistakes per this long.
+const CLIENT_MISTAKES_EVERY: Duration = Duration::from_secs(60);
+
+impl<S: tracing::Subscriber> Layer<S> for ClientMistakes {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        debug_assert!(is_client_mistake(event.metadata()));
+        metrics::counter!("ghfe_http_client_errors_total").increment(1);
+        let count = self.count.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut last = self
+            .last_said
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if last.is_some_and(|at| at.elapsed() < CLIENT_MISTAKES_EVERY) {
+            return;
+        }
+        *last = Some(Instant::now());
+        drop(last);
+        self.count.store(0, Ordering::Relaxed);
+        tracing::warn!(
+            count,
+            "requests refused by the HTTP server (malformed, headers too large, or too slow)"
+        );
+    }
 }
 
 /// Buckets of `ghfe_webhook_duration_seconds`, around a commit's cost.

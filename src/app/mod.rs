@@ -1,4 +1,4 @@
-//! Use cases, and the composition root (`startup`).
+//! Use cases: each turns a request into port calls and domain decisions.
 
 pub mod delivery_feed;
 pub mod delivery_log;
@@ -6,7 +6,6 @@ pub mod delivery_record;
 pub mod setup;
 pub mod shutdown;
 pub mod staging_proxy;
-pub mod startup;
 pub mod trace;
 pub mod usage;
 pub mod webhook_service;

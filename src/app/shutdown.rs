@@ -10,8 +10,10 @@ use super::delivery_feed::DeliveryFeed;
 /// Stops a running server.
 #[derive(Debug, Clone)]
 pub struct StopHandle {
-    pub(super) server: ServerHandle,
-    pub(super) feed: Arc<DeliveryFeed>,
+    /// The HTTP server's handle.
+    pub server: ServerHandle,
+    /// The live feed, whose streams end first so they do not hold up the drain.
+    pub feed: Arc<DeliveryFeed>,
 }
 
 impl StopHandle {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use config::{Config, File, FileFormat};
 
+use super::strict::{deserialize_all, unknown_keys};
 use super::validate::validate;
 use super::{Environment, Settings};
 
@@ -13,7 +14,7 @@ use super::{Environment, Settings};
 /// `config/default.yaml` on disk is read again on top of them.
 const DEFAULT_YAML: &str = include_str!("../../config/default.yaml");
 
-/// The predecessor's variables and the keys they set (SPEC §7).
+/// The predecessor's variables and the keys they set.
 const LEGACY: [(&str, &str); 8] = [
     ("POSTGRES_URL", "GHFE__DATABASE__URL"),
     ("STAGING_URL", "GHFE__STAGING__URL"),
@@ -47,14 +48,25 @@ impl fmt::Display for ConfigErrors {
 
 impl std::error::Error for ConfigErrors {}
 
-/// Loads from the process environment and the working directory.
-pub fn load_from_process() -> Result<Settings, ConfigErrors> {
-    load(&std::env::vars().collect())
+/// Loads from the process environment and the working directory, with
+/// `more` checks of the settings (the composition root's, of what only
+/// the adapters can judge).
+pub fn load_from_process(more: fn(&Settings) -> Vec<String>) -> Result<Settings, ConfigErrors> {
+    load_with(&std::env::vars().collect(), more)
 }
 
 /// Loads and validates the settings that `vars` (an environment) selects.
 #[allow(clippy::implicit_hasher)]
 pub fn load(vars: &HashMap<String, String>) -> Result<Settings, ConfigErrors> {
+    load_with(vars, |_| Vec::new())
+}
+
+/// [`load`], with `more` checks.
+#[allow(clippy::implicit_hasher)]
+pub fn load_with(
+    vars: &HashMap<String, String>,
+    more: impl Fn(&Settings) -> Vec<String>,
+) -> Result<Settings, ConfigErrors> {
     let environment = environment(vars)?;
     let dir = vars
         .get("GHFE_CONFIG_DIR")
@@ -77,15 +89,24 @@ pub fn load(vars: &HashMap<String, String>) -> Result<Settings, ConfigErrors> {
             .set_override("webhook.secrets", secrets)
             .map_err(one)?;
     }
-    let mut settings: Settings = builder
+    let merged = builder.build().map_err(one)?.cache;
+    let defaults = Config::builder()
+        .add_source(File::from_str(DEFAULT_YAML, FileFormat::Yaml))
         .build()
-        .and_then(Config::try_deserialize)
-        .map_err(one)?;
+        .map_err(one)?
+        .cache;
+    let (settings, mut problems) = deserialize_all(merged.clone(), &defaults);
+    let Some(mut settings) = settings else {
+        return Err(ConfigErrors(problems));
+    };
+    let known = serde_json::to_value(&settings).unwrap_or_default();
+    problems.extend(unknown_keys(&merged, &known));
     settings.environment = environment;
     if settings.log.level.is_empty() {
         "info".clone_into(&mut settings.log.level);
     }
-    let problems = validate(&settings);
+    problems.extend(validate(&settings));
+    problems.extend(more(&settings));
     if problems.is_empty() {
         Ok(settings)
     } else {
@@ -98,8 +119,8 @@ fn one(error: config::ConfigError) -> ConfigErrors {
     ConfigErrors(vec![error.to_string()])
 }
 
-/// `GHFE_ENV`, else `PROD` (`true` → production, any other value →
-/// staging), else development.
+/// `GHFE_ENV`, else `PROD` (`true`, in any case, → production; any other
+/// value → staging), else development.
 fn environment(vars: &HashMap<String, String>) -> Result<Environment, ConfigErrors> {
     if let Some(name) = vars.get("GHFE_ENV") {
         return Environment::parse(name).ok_or_else(|| {
@@ -108,8 +129,8 @@ fn environment(vars: &HashMap<String, String>) -> Result<Environment, ConfigErro
             )])
         });
     }
-    Ok(match vars.get("PROD").map(String::as_str) {
-        Some("true") => Environment::Production,
+    Ok(match vars.get("PROD") {
+        Some(prod) if prod.trim().eq_ignore_ascii_case("true") => Environment::Production,
         Some(_) => Environment::Staging,
         None => Environment::Development,
     })
@@ -130,13 +151,25 @@ fn legacy_variables(vars: &HashMap<String, String>) -> HashMap<String, String> {
         .filter_map(|(old, new)| {
             let value = vars.get(*old)?;
             let value = if *old == "LOGLEVEL" {
-                value.to_lowercase()
+                log_level(value)
             } else {
                 value.clone()
             };
             Some(((*new).to_owned(), value))
         })
         .collect()
+}
+
+/// `LOGLEVEL` as the predecessor read it (Python's level names, any case)
+/// turned into a tracing filter; anything else is passed on as a filter.
+fn log_level(value: &str) -> String {
+    let lower = value.trim().to_lowercase();
+    match lower.as_str() {
+        "warning" => "warn".to_owned(),
+        "critical" | "fatal" => "error".to_owned(),
+        "notset" => "trace".to_owned(),
+        _ => lower,
+    }
 }
 
 /// `GHFE__WEBHOOK__SECRETS`, else `GHAPP_WEBHOOK_SECRET`: comma-separated,

@@ -1,11 +1,12 @@
 //! Settings: layered YAML (`config/default.yaml`, then
 //! `config/<environment>.yaml`), then the predecessor's variables, then
-//! `GHFE__SECTION__KEY` variables (SPEC §7). Loaded and validated once at
+//! `GHFE__SECTION__KEY` variables. Loaded and validated once at
 //! start-up; every problem is reported together.
 
 mod load;
 mod mask;
 mod routing;
+mod strict;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::deployment::Deployment;
 
-pub use load::{load, load_from_process, ConfigErrors};
+pub use load::{load, load_from_process, load_with, ConfigErrors};
 pub use routing::{MatchModeSetting, RoutingSettings, RuleSettings, ScopeSettings};
 
 /// Which configuration layer and behaviour applies (`GHFE_ENV`, or `PROD`).
@@ -141,7 +142,7 @@ pub struct AppsSettings {
 
 impl AppsSettings {
     /// The configured app ids; when any is set, deliveries for other apps
-    /// are refused (SPEC §1.1 check 6).
+    /// are refused.
     pub fn ids(&self) -> Vec<i64> {
         [self.org.id, self.personal.id]
             .into_iter()

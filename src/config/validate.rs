@@ -1,7 +1,5 @@
 //! Start-up validation: every problem of the effective settings, at once.
 
-use secrecy::ExposeSecret;
-
 use super::{Environment, Settings};
 
 /// The longest schema whose channel `<schema>_queue_event` still fits in
@@ -41,11 +39,6 @@ fn database(settings: &Settings, problems: &mut Problems) {
         is_identifier(&schema) && schema.len() <= MAX_SCHEMA_LEN,
         format!("database.schema {schema:?} must be lower-case letters, digits and _ (at most {MAX_SCHEMA_LEN})"),
     );
-    if let Some(url) = &settings.database.url {
-        if let Err(error) = crate::adapters::postgres::check_url(url.expose_secret()) {
-            problems.check(false, format!("database.url: {error}"));
-        }
-    }
     let db = &settings.database;
     problems.check(db.pool_size >= 1, "database.pool_size must be at least 1");
     problems.check(
@@ -126,12 +119,6 @@ fn github(settings: &Settings, problems: &mut Problems) {
     ] {
         if let Some(id) = app.id {
             problems.check(id > 0, format!("github.apps.{name}.id must be positive"));
-        }
-        if let Some(key) = &app.private_key {
-            if let Err(error) = crate::adapters::github::AppCredentials::new(0, key.expose_secret())
-            {
-                problems.check(false, format!("github.apps.{name}.private_key: {error}"));
-            }
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -12,34 +12,9 @@ use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
 use crate::support::app::Post;
+use crate::support::binary::{command, ghfe, stderr, stdout};
 use crate::support::db;
 use crate::support::fixtures::{self, set};
-
-/// Runs `ghfe args…` from the project directory with only `vars` set.
-fn ghfe(args: &[&str], vars: &[(&str, &str)]) -> Output {
-    command(args, vars).output().expect("ghfe runs")
-}
-
-fn command(args: &[&str], vars: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ghfe"));
-    command
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_clear();
-    if let Ok(path) = std::env::var("PATH") {
-        command.env("PATH", path);
-    }
-    command.envs(vars.iter().copied());
-    command
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 /// The test App key (PKCS#1 PEM).
 fn test_key() -> String {

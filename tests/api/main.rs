@@ -1,6 +1,6 @@
-//! The HTTP surface through a real socket against PostgreSQL: every row of
-//! SPEC §1.1, §1.2, §1.3, redeliveries, outages, trace, the operator
-//! surface of §4–§5 and the CLI.
+//! The HTTP surface through a real socket against PostgreSQL: every check,
+//! event and job row of docs/behaviour.md, redeliveries, faults, adoption,
+//! trace, the operator surface and the CLI.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -12,6 +12,7 @@ mod cli;
 mod dispatch;
 mod faults;
 mod hostile_input;
+mod operator_errors;
 mod outage;
 mod probes;
 mod proxy;

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use ghfe::adapters::http::signature::sign;
 use ghfe::app::shutdown::StopHandle;
-use ghfe::app::startup::Application;
 use ghfe::config::{RuleSettings, Settings};
+use ghfe::startup::Application;
 use secrecy::SecretString;
 use tokio_postgres::Client;
 

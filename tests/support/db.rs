@@ -139,3 +139,8 @@ pub async fn empty_database() -> String {
         .expect("create empty database");
     url_for(&admin, &name)
 }
+
+/// The port of a `postgres://user@host:port/db` URL.
+pub fn port_of(url: &str) -> u16 {
+    super::proxy::address_of(url).port()
+}

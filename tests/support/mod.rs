@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod binary;
 pub mod db;
 pub mod fixtures;
 pub mod proxy;

@@ -1,5 +1,7 @@
 //! Liveness and readiness probes.
 
+use std::sync::atomic::Ordering;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
@@ -13,13 +15,23 @@ pub async fn health() -> HttpResponse {
 }
 
 /// `GET /ready`: 200 when the database answers, promptly, with the schema
-/// this ghfe needs; else 503 saying why.
+/// this ghfe needs; else 503 saying why. Logged when readiness changes,
+/// not on every probe.
 pub async fn ready<W: Wiring>(state: web::Data<HttpState<W>>) -> HttpResponse {
-    match state.service.ready().await {
-        Ok(()) => text(StatusCode::OK, "ready"),
+    let result = state.service.ready().await;
+    let was_ready = state.ready.swap(result.is_ok(), Ordering::Relaxed);
+    match result {
+        Ok(()) => {
+            if !was_ready {
+                tracing::info!("ready");
+            }
+            text(StatusCode::OK, "ready")
+        }
         Err(error) => {
             let reason = error_chain(&error);
-            tracing::warn!(error = %reason, "not ready");
+            if was_ready {
+                tracing::warn!(error = %reason, "not ready");
+            }
             text(StatusCode::SERVICE_UNAVAILABLE, reason)
         }
     }

@@ -20,6 +20,7 @@ mod trace;
 mod usage_page;
 mod webhook;
 
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
@@ -61,6 +62,8 @@ pub struct HttpState<W: Wiring> {
     /// `/history`'s default and largest page sizes.
     pub history_limits: (u64, u64),
     pub metrics: Option<PrometheusHandle>,
+    /// What `/ready` last answered (so it logs changes only).
+    pub ready: AtomicBool,
 }
 
 impl<W: Wiring> std::fmt::Debug for HttpState<W> {

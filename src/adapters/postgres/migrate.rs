@@ -106,18 +106,36 @@ pub async fn check_version(conn: &mut AsyncPgConnection) -> Result<(), StoreErro
                 .value
         }
     };
-    let required = required_version();
+    let needed = required_version();
     match applied {
-        Some(version) if version >= required => Ok(()),
-        found => Err(StoreError::Unavailable(
-            format!(
-                "database schema is at {}, this ghfe needs {required}: run ghfe migrate",
-                found.as_deref().unwrap_or("nothing (never migrated)")
-            )
-            .into(),
-        )),
+        Some(version) if version >= needed => Ok(()),
+        found => Err(StoreError::Unavailable(Box::new(SchemaBehind {
+            found,
+            needed,
+        }))),
     }
 }
+
+/// The database's schema lacks migrations this ghfe needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaBehind {
+    /// The newest migration applied, if any.
+    pub found: Option<String>,
+    pub needed: String,
+}
+
+impl std::fmt::Display for SchemaBehind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "database schema is at {}, this ghfe needs {}: run ghfe migrate",
+            self.found.as_deref().unwrap_or("nothing (never migrated)"),
+            self.needed
+        )
+    }
+}
+
+impl std::error::Error for SchemaBehind {}
 
 #[derive(diesel::QueryableByName)]
 struct OneText {

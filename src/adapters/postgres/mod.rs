@@ -26,7 +26,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tokio::task::JoinHandle;
 
 pub use connection::{check_url, PgOptions};
-pub use migrate::{migrate, required_version, Direction};
+pub use migrate::{migrate, required_version, Direction, SchemaBehind};
 
 use crate::domain::event_query::EventQuery;
 use crate::domain::history::HistoryQuery;

@@ -54,7 +54,7 @@ pub async fn send(settings: &Settings, request: Request) -> anyhow::Result<ExitC
         .with_context(|| format!("cannot post to {url}"))?;
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
-    println!("delivery {delivery} ({}) → {status}: {text}", request.event);
+    say!("delivery {delivery} ({}) → {status}: {text}", request.event);
     Ok(if status.is_success() {
         ExitCode::SUCCESS
     } else {

@@ -1,5 +1,13 @@
-//! The command line (SPEC §7): `serve` (default), `migrate`,
+//! The command line: `serve` (default), `migrate`,
 //! `check-config`, `routes`, `send`.
+
+/// `println!` that ends quietly when standard output is closed (`ghfe
+/// check-config | head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::startup::cli::say(&format!($($arg)*))
+    };
+}
 
 mod routes;
 mod send;
@@ -9,12 +17,25 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use super::{pg_options, Application};
 use crate::adapters::postgres::{migrate, Direction};
-use crate::app::startup::{pg_options, Application};
 use crate::config::Settings;
 use crate::telemetry;
 
-/// Exit status for unusable configuration (SPEC §7).
+/// Writes `line` to standard output; a closed pipe ends the process
+/// quietly (it is the reader's choice), any other write error reports it.
+pub fn say(line: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    if let Err(error) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("ghfe: cannot write to standard output: {error}");
+    }
+}
+
+/// Exit status for unusable configuration.
 pub const CONFIG_ERROR: u8 = 2;
 
 /// ghfe: verifies GitHub App webhooks and records runner demand in PostgreSQL.
@@ -93,7 +114,7 @@ pub fn run(command: Command, settings: &Settings) -> ExitCode {
             report(runtime().and_then(|rt| rt.block_on(run_migrations(settings, direction))))
         }
         Command::CheckConfig => {
-            println!("{}", settings.masked_json());
+            say!("{}", settings.masked_json());
             ExitCode::SUCCESS
         }
         Command::Routes {
@@ -140,10 +161,10 @@ async fn run_migrations(settings: &Settings, direction: Direction) -> anyhow::Re
         "reverted"
     };
     if versions.is_empty() {
-        println!("schema {}: up to date, nothing {verb}", options.schema);
+        say!("schema {}: up to date, nothing {verb}", options.schema);
     }
     for version in versions {
-        println!("schema {}: {verb} {version}", options.schema);
+        say!("schema {}: {verb} {version}", options.schema);
     }
     Ok(())
 }

@@ -17,20 +17,23 @@ pub fn print(settings: &Settings, owner_id: i64, repo: &str, labels: &[String]) 
     };
     match router.route(EntityId(owner_id), repo, &labels.iter().collect()) {
         Route::Placed(placement) => {
-            println!(
+            say!(
                 "routed by rule {:?}: pool {}, image {}, priority {}",
-                placement.rule, placement.pool, placement.image, placement.priority
+                placement.rule,
+                placement.pool,
+                placement.image,
+                placement.priority
             );
             ExitCode::SUCCESS
         }
         Route::Unrouted {
             confined_to: Some(scope),
         } => {
-            println!("not routed: inside exclusive scope {scope:?}, and none of its rules matches these labels");
+            say!("not routed: inside exclusive scope {scope:?}, and none of its rules matches these labels");
             ExitCode::FAILURE
         }
         Route::Unrouted { confined_to: None } => {
-            println!("not routed: no rule matches these labels");
+            say!("not routed: no rule matches these labels");
             ExitCode::FAILURE
         }
     }

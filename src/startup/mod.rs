@@ -1,7 +1,12 @@
-//! The composition root: builds the store, the use case and the HTTP
-//! server from the settings, and shuts them down in order.
+//! The composition root: builds the store, the use cases and the HTTP
+//! server from the settings, and shuts them down in order; the command
+//! line (`cli`) runs each command on the adapters it needs. Only this
+//! module (and `main.rs`) names concrete adapters.
+
+pub mod cli;
 
 use std::net::TcpListener;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use actix_web::dev::Server;
@@ -12,7 +17,7 @@ use tokio::task::JoinHandle;
 
 use crate::adapters::github::{AppCredentials, GithubClient};
 use crate::adapters::http::{routes, HttpState, Pages, RateLimit, TraceToken, WebhookOptions};
-use crate::adapters::postgres::{migrate, Direction, PgOptions, PgStore};
+use crate::adapters::postgres::{migrate, Direction, PgOptions, PgStore, SchemaBehind};
 use crate::adapters::staging::StagingClient;
 use crate::app::delivery_log::DeliveryLog;
 use crate::app::setup::{AppLink, SetupService};
@@ -25,6 +30,7 @@ use crate::app::wiring::Wiring;
 use crate::config::{AppSettings, Environment, Settings};
 use crate::domain::ids::EntityId;
 use crate::domain::staging::{StagingEntity, StagingPolicy};
+use crate::ports::JobStore;
 use crate::telemetry::metrics_handle;
 
 /// The production choice of adapters.
@@ -93,6 +99,44 @@ fn app_link(app: &AppSettings, default_name: &str) -> AppLink {
     }
 }
 
+/// What only the adapters can judge of the settings: the connection
+/// string and the Apps' private keys.
+pub fn adapter_problems(settings: &Settings) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(url) = &settings.database.url {
+        if let Err(error) = crate::adapters::postgres::check_url(url.expose_secret()) {
+            problems.push(format!("database.url: {error}"));
+        }
+    }
+    for (name, app) in [
+        ("org", &settings.github.apps.org),
+        ("personal", &settings.github.apps.personal),
+    ] {
+        if let Some(key) = &app.private_key {
+            if let Err(error) = AppCredentials::new(0, key.expose_secret()) {
+                problems.push(format!("github.apps.{name}.private_key: {error}"));
+            }
+        }
+    }
+    problems
+}
+
+/// Says once, at ERROR, when the database's schema is older than this
+/// ghfe (deliveries then get 503 and `/ready` says why); an unreachable
+/// database is only a warning here: the store keeps trying.
+async fn report_schema(store: &PgStore) {
+    let Err(error) = store.check().await else {
+        return;
+    };
+    let source = std::error::Error::source(&error);
+    if let Some(behind) = source.and_then(|source| source.downcast_ref::<SchemaBehind>()) {
+        tracing::error!("{behind}");
+    } else {
+        let reason = source.map_or_else(|| error.to_string(), ToString::to_string);
+        tracing::warn!(error = %reason, "database not ready at start-up");
+    }
+}
+
 /// How often pool gauges are refreshed and histograms drained.
 const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -151,6 +195,7 @@ impl Application {
             .router(settings.environment.deployment())
             .map_err(|e| anyhow::anyhow!(e.join("; ")))?;
         let (store, notifier) = PgStore::connect(&options)?;
+        report_schema(&store).await;
         let apps = &settings.github.apps;
         let state = web::Data::new(HttpState::<Production> {
             service: WebhookService::new(store.clone(), router, staging_route(settings)?),
@@ -175,6 +220,7 @@ impl Application {
                 deadline: Duration::from_millis(settings.webhook.deadline_ms),
             },
             metrics: Some(metrics_handle()),
+            ready: AtomicBool::new(true),
         });
         let trace_token = web::Data::new(TraceToken(settings.trace.secret.clone()));
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
