@@ -3,9 +3,9 @@
 #
 # Starts a durable PostgreSQL (fsync on) in .local/pg-bench and a release
 # build of ghfe (configured with the predecessor's variables, as an operator
-# runs it). A calibration run logs ghfe's statements; bench/ceiling.py turns
-# them into pgbench scripts: ghfe's exact per-delivery statement, one delivery
-# per transaction, with and without a pg_notify (the predecessor's design).
+# runs it). The ceiling is pgbench running bench/ceiling/*.sql: one delivery
+# per transaction, with and without a pg_notify (the predecessor's design;
+# see bench/ceiling/README.md).
 # Then, for the queued and lifecycle scenarios at each concurrency: both
 # ceilings, then the load generator against ghfe, tables emptied in between.
 # Then more c=32 pairs, for the targets' medians (see targets.rs).
@@ -33,7 +33,6 @@ for n in $(seq 2 99); do
 done
 WORK=$(mktemp -d)
 LINES=$WORK/lines.jsonl
-WRITER_SETTINGS="-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c enable_hashjoin=off -c enable_mergejoin=off"
 
 scripts/pg.sh start "$PG_DIR" "$PG_PORT" --fresh
 URL=$(scripts/pg.sh url "$PG_DIR" "$PG_PORT" ghfe_bench)
@@ -77,10 +76,9 @@ run_ghfe() { # scenario concurrency duration max-rate
 }
 run_ceiling() { # scenario concurrency notify
   local script per_script out tps latency
-  script=$WORK/$1-$([ "$3" = true ] && echo notify || echo plain).sql
+  script=bench/ceiling/$1-$([ "$3" = true ] && echo notify || echo plain).sql
   per_script=$([ "$1" = lifecycle ] && echo 3 || echo 1)
-  # The session settings of ghfe's writer connections (batch_statement.rs).
-  out=$(PGOPTIONS="-c search_path=staging $WRITER_SETTINGS" "$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PG_PORT" \
+  out=$(PGOPTIONS="-c search_path=staging" "$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PG_PORT" \
     -U postgres -c "$2" -j "$(($2 < 2 ? $2 : 2))" -T "$DURATION" -f "$script" ghfe_bench 2>&1) \
     || { echo "$out" >&2; return 1; }
   tps=$(echo "$out" | awk '/^tps/ {print $3; exit}')
@@ -91,13 +89,11 @@ run_ceiling() { # scenario concurrency notify
 
 target/release/ghfe migrate >/dev/null
 
-# Calibration: one job's lifecycle through ghfe with every statement logged.
-sql "ALTER DATABASE ghfe_bench SET log_statement = 'all'"
+# One job's lifecycle first, for the stored payload sizes.
 start_ghfe
 WARMUP=0 run_ghfe lifecycle 1 0.2 5 >/dev/null
 stop_ghfe
-sql "ALTER DATABASE ghfe_bench RESET log_statement"
-python3 bench/ceiling.py "$(scripts/pg.sh dir "$PG_DIR")/postgres.log" "$WORK" staging
+
 PAYLOAD_BYTES=$(sql "SELECT string_agg(event || '=' || octet_length(payload::text), ' ') FROM (SELECT DISTINCT ON (event) event, payload FROM staging.installation_events) e")
 reset_tables
 

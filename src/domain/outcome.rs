@@ -86,15 +86,6 @@ impl Outcome {
         }
     }
 
-    /// The HTTP status of the answer: 200, but for the staging proxy's.
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::ProxiedToStaging { status, .. } => *status,
-            Self::StagingProxyFailed => 502,
-            _ => 200,
-        }
-    }
-
     /// The status a job entered, when this outcome moved or created one.
     pub fn transition(&self) -> Option<JobStatus> {
         match self {
@@ -250,24 +241,23 @@ mod tests {
         for (outcome, code, text) in cases {
             assert_eq!(outcome.code(), code, "{outcome:?}");
             assert_eq!(outcome.message(), text, "{outcome:?}");
-            assert_eq!(outcome.status(), 200, "{outcome:?}");
         }
     }
 
     #[test]
-    fn the_staging_proxy_answers_with_stagings_status_or_502() {
+    fn the_staging_proxy_relays_stagings_answer_or_says_it_failed() {
         let relayed = Outcome::ProxiedToStaging {
             status: 503,
             body: "busy".into(),
         };
         assert_eq!(
-            (relayed.code(), relayed.message(), relayed.status()),
-            ("proxied_to_staging", "busy".into(), 503)
+            (relayed.code(), relayed.message()),
+            ("proxied_to_staging", "busy".into())
         );
         let failed = Outcome::StagingProxyFailed;
         assert_eq!(
-            (failed.code(), failed.message(), failed.status()),
-            ("staging_proxy_failed", "staging proxy failed".into(), 502)
+            (failed.code(), failed.message()),
+            ("staging_proxy_failed", "staging proxy failed".into())
         );
     }
 }

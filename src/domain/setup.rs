@@ -64,16 +64,6 @@ impl SetupOutcome {
         }
     }
 
-    /// The HTTP status of the page.
-    pub fn status(&self) -> u16 {
-        match self {
-            Self::Missing | Self::WrongType { .. } => 400,
-            Self::WrongApp => 404,
-            Self::UpstreamError => 502,
-            Self::InstalledOk { .. } => 200,
-        }
-    }
-
     /// The outcome's name (in the page too, for tooling).
     pub fn name(&self) -> &'static str {
         match self {
@@ -99,26 +89,19 @@ mod tests {
     }
 
     #[test]
-    fn each_answer_gives_its_outcome_and_status() {
+    fn each_answer_gives_its_outcome() {
         let cases = [
-            (AppKind::Org, found("Organization"), "installedOK", 200),
-            (AppKind::Personal, found("User"), "installedOK", 200),
-            (AppKind::Org, found("User"), "wrongType", 400),
-            (AppKind::Personal, found("Organization"), "wrongType", 400),
-            (AppKind::Org, Ok(None), "wrongApp", 404),
-            (AppKind::Personal, Err(()), "upstreamError", 502),
+            (AppKind::Org, found("Organization"), "installedOK"),
+            (AppKind::Personal, found("User"), "installedOK"),
+            (AppKind::Org, found("User"), "wrongType"),
+            (AppKind::Personal, found("Organization"), "wrongType"),
+            (AppKind::Org, Ok(None), "wrongApp"),
+            (AppKind::Personal, Err(()), "upstreamError"),
         ];
-        for (page, answer, name, status) in cases {
+        for (page, answer, name) in cases {
             let outcome = SetupOutcome::decide(page, answer);
-            assert_eq!(
-                (outcome.name(), outcome.status()),
-                (name, status),
-                "{page:?}"
-            );
+            assert_eq!(outcome.name(), name, "{page:?}");
         }
-        assert_eq!(
-            (SetupOutcome::Missing.name(), SetupOutcome::Missing.status()),
-            ("missing", 400)
-        );
+        assert_eq!(SetupOutcome::Missing.name(), "missing");
     }
 }

@@ -86,9 +86,19 @@ async fn render<W: Wiring>(
         .setup
         .page(page, query.get("installation_id").map(String::as_str))
         .await;
-    let status =
-        StatusCode::from_u16(page.outcome.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    state.pages.render(status, "setup.html", &view(&page))
+    state
+        .pages
+        .render(status(&page.outcome), "setup.html", &view(&page))
+}
+
+/// Each outcome's status: the page is an answer to GitHub's redirect.
+fn status(outcome: &SetupOutcome) -> StatusCode {
+    match outcome {
+        SetupOutcome::InstalledOk { .. } => StatusCode::OK,
+        SetupOutcome::Missing | SetupOutcome::WrongType { .. } => StatusCode::BAD_REQUEST,
+        SetupOutcome::WrongApp => StatusCode::NOT_FOUND,
+        SetupOutcome::UpstreamError => StatusCode::BAD_GATEWAY,
+    }
 }
 
 /// `GET /setup/org`

@@ -128,9 +128,8 @@ pub struct Writer {
 /// How the writer connections plan the statement, once per connection.
 /// Every table access in it is a lookup by key, but a plan made while the
 /// tables are empty or unanalysed (a new deployment; the bench after its
-/// TRUNCATE) scans them whole, and keeps doing so as they grow. Measured
-/// in alternating runs at c=32: 4,492 and 4,803 deliveries/s without these
-/// settings, 10,607 and 11,449/s with them (docs/performance.md, step 8).
+/// TRUNCATE) scans them whole, and keeps doing so as they grow: less than
+/// half the throughput at c=32 (measured: docs/performance.md, step 8).
 /// With sequential scans and hash and merge joins off, only key lookups
 /// remain, and one generic plan serves every batch size.
 const PLANNING: &str = "SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off; \
