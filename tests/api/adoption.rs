@@ -126,44 +126,29 @@ async fn an_adopted_database_stores_every_delivery_and_serves_the_scheduler() {
         let mut app = app::spawn(app::settings(&url), url.clone()).await;
         assert_eq!(app.get("/ready", None).await.status, 200, "{generation}");
 
-        let queued = app
-            .deliver(
-                "workflow_job",
-                body(&job("workflow_job.queued.json", 8001, &["ubuntu-latest"])),
-            )
-            .await;
-        assert_eq!(
-            (queued.status, queued.text.as_str()),
-            (200, "Job 8001 stored."),
-            "{generation}"
-        );
-        // The predecessor's pending job goes on through ghfe.
-        let running = app
-            .deliver(
-                "workflow_job",
-                body(&job(
-                    "workflow_job.in_progress.json",
-                    7001,
-                    &["ubuntu-latest"],
-                )),
-            )
-            .await;
-        assert_eq!(
-            (running.status, running.text.as_str()),
-            (200, "Job 7001 marked running (was pending)."),
-            "{generation}"
-        );
-        let completed = app
-            .deliver(
-                "workflow_job",
-                body(&job(
-                    "workflow_job.completed.success.with-organization.json",
-                    7002,
-                    &["ubuntu-latest"],
-                )),
-            )
-            .await;
-        assert_eq!(completed.status, 200, "{generation}: {}", completed.text);
+        // A new job, and the predecessor's own jobs going on through ghfe.
+        for (fixture, id, expected) in [
+            ("workflow_job.queued.json", 8001, "Job 8001 stored."),
+            (
+                "workflow_job.in_progress.json",
+                7001,
+                "Job 7001 marked running (was pending).",
+            ),
+            (
+                "workflow_job.completed.success.with-organization.json",
+                7002,
+                "Job 7002 completed (was running).",
+            ),
+        ] {
+            let answer = app
+                .deliver("workflow_job", body(&job(fixture, id, &["ubuntu-latest"])))
+                .await;
+            assert_eq!(
+                (answer.status, answer.text.as_str()),
+                (200, expected),
+                "{generation}"
+            );
+        }
         for (event, fixture) in [
             ("ping", "ping.json"),
             ("installation", "installation.created.json"),
