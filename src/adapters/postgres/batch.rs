@@ -154,12 +154,17 @@ impl Worker {
 
     async fn commit(&mut self, batch: Vec<Pending>) {
         let now = Instant::now();
-        let live = batch.into_iter().filter(|pending| {
-            // A caller that went away has answered already: its delivery
-            // is not written.
-            !pending.reply.is_closed() && pending.deadline > now
-        });
-        for round in rounds(live.collect()) {
+        let mut live = Vec::with_capacity(batch.len());
+        for pending in batch {
+            // A caller that went away has answered already, and one past
+            // its deadline is answered now: neither is written.
+            if pending.deadline <= now {
+                drop(pending.reply.send(Err(super::too_late())));
+            } else if !pending.reply.is_closed() {
+                live.push(pending);
+            }
+        }
+        for round in rounds(live) {
             self.execute(round, true).await;
         }
     }
