@@ -53,18 +53,24 @@ async fn rows(db: &tokio_postgres::Client) -> Vec<String> {
     all
 }
 
+/// The first column of `sql`'s rows, as strings.
+async fn strings(db: &tokio_postgres::Client, sql: &str) -> Vec<String> {
+    db.query(sql, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
 /// Index definitions of ghfe's tables, names left out, sorted.
 async fn index_shapes(db: &tokio_postgres::Client) -> Vec<String> {
-    db.query(
+    strings(
+        db,
         "SELECT regexp_replace(indexdef, 'INDEX \\S+ ON', 'INDEX ON') FROM pg_indexes \
          WHERE schemaname = current_schema() ORDER BY 1",
-        &[],
     )
     .await
-    .unwrap()
-    .iter()
-    .map(|r| r.get(0))
-    .collect()
 }
 
 #[tokio::test]
@@ -82,17 +88,12 @@ async fn every_predecessor_generation_is_adopted_with_every_row_kept() {
             before[..],
             "{generation}: rows changed"
         );
-        let types: Vec<String> = client
-            .query(
-                "SELECT table_name || '.' || data_type FROM information_schema.columns \
-                 WHERE table_schema = current_schema() AND column_name = 'entity_type' ORDER BY 1",
-                &[],
-            )
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let types = strings(
+            &client,
+            "SELECT table_name || '.' || data_type FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND column_name = 'entity_type' ORDER BY 1",
+        )
+        .await;
         assert_eq!(
             types,
             ["installation_events.text", "jobs.text", "workers.text"],
@@ -224,17 +225,12 @@ async fn indexes_an_earlier_ghfe_made_are_kept_once_under_the_predecessor_names(
     let options = db::options(&url);
     migrate(&options, Direction::RevertLast).await.unwrap();
     migrate(&options, Direction::Up).await.unwrap();
-    let names: Vec<String> = client
-        .query(
-            "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() \
-             AND tablename = 'jobs' ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let names = strings(
+        &client,
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() \
+         AND tablename = 'jobs' ORDER BY 1",
+    )
+    .await;
     assert_eq!(
         names,
         [
