@@ -104,10 +104,8 @@ pub struct DatabaseSettings {
     /// Longest a statement may run before it is cancelled.
     pub statement_timeout_ms: u64,
     pub notify_interval_ms: u64,
-    /// Concurrent group-commit transactions per HTTP worker thread, each
-    /// on a connection of its own (outside `pool_size`).
-    pub batch_workers: usize,
-    /// Deliveries committed together at most.
+    /// Deliveries committed together at most (by one transaction per HTTP
+    /// worker thread, on a connection of its own outside `pool_size`).
     pub batch_max: usize,
     /// Apply pending migrations when `serve` starts.
     pub migrate_on_start: bool,

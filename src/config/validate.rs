@@ -41,10 +41,6 @@ fn database(settings: &Settings, problems: &mut Problems) {
     );
     let db = &settings.database;
     problems.check(db.pool_size >= 1, "database.pool_size must be at least 1");
-    problems.check(
-        db.batch_workers >= 1,
-        "database.batch_workers must be at least 1",
-    );
     problems.check(db.batch_max >= 1, "database.batch_max must be at least 1");
     problems.check(
         db.connect_timeout_ms >= 1,

@@ -154,7 +154,6 @@ pub fn pg_options(settings: &Settings) -> anyhow::Result<PgOptions> {
         acquire_timeout: Duration::from_millis(db.acquire_timeout_ms),
         statement_timeout: Duration::from_millis(db.statement_timeout_ms),
         notify_interval: Duration::from_millis(db.notify_interval_ms),
-        batch_workers: db.batch_workers,
         batch_max: db.batch_max,
     })
 }

@@ -35,7 +35,6 @@ pub fn options(url: &str) -> PgOptions {
         acquire_timeout: Duration::from_secs(2),
         statement_timeout: Duration::from_secs(8),
         notify_interval: Duration::from_millis(5),
-        batch_workers: 1,
         batch_max: 64,
     }
 }

@@ -3,17 +3,18 @@
 //! answered once that statement has committed. One commit, one WAL flush
 //! and one round trip then carry many deliveries.
 //!
-//! A batch is cut into rounds whose deliveries share no job and no
-//! delivery id (the statement sees one snapshot), each sorted by job id so
-//! every writer takes row locks in the same order. A delivery whose job
-//! row another transaction holds (the scheduler keeps its locks for a
-//! whole iteration) is answered "blocked" by the statement and tried again
-//! in a later batch, with a growing pause, until its deadline; the others
-//! do not wait for it. A round that fails for anything but a lost database
+//! One statement sees one snapshot, so a batch holds at most one delivery
+//! per job and per delivery id; the others wait for the next batch. It is
+//! sorted by job id, so every writer takes row locks in the same order. A
+//! delivery whose job row another transaction holds (the scheduler keeps
+//! its locks for a whole iteration) is answered "blocked" by the statement
+//! and tried again, after a growing pause, until its deadline; the others
+//! do not wait for it. A batch that fails for anything but a lost database
 //! is applied again one delivery at a time, so one bad delivery cannot
 //! fail the others.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -21,34 +22,32 @@ use tokio::task::JoinHandle;
 use tokio::time::{sleep_until, timeout, Instant};
 
 use crate::domain::ids::JobId;
-use crate::ports::StoreError;
+use crate::ports::{Applied, StoreError};
 
-use super::batch_statement::{Answer, Committed, Item, Writer};
+use super::batch_statement::{Answer, Item, Writer};
 use super::connection::{causes, db_error, Connector};
+use super::notifier::Notifier;
 
-/// Deliveries waiting for a worker, at most; more wait for room.
+/// Deliveries waiting for the worker, at most; more wait for room.
 const QUEUE: usize = 4096;
 /// The first pause before a blocked delivery is tried again; it doubles up
 /// to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(10);
 const MAX_PAUSE: Duration = Duration::from_millis(200);
 
-type Reply = oneshot::Sender<Result<Committed, StoreError>>;
-
 /// A delivery on its way: what to apply, until when, and whom to answer.
 #[derive(Debug)]
 struct Pending {
     item: Item,
     deadline: Instant,
-    reply: Reply,
+    reply: oneshot::Sender<Result<Applied, StoreError>>,
     /// Times it was found blocked.
     blocked: u32,
 }
 
-/// How the batch workers work.
+/// How the batch worker works.
 #[derive(Debug, Clone)]
 pub struct BatchOptions {
-    pub workers: usize,
     /// Deliveries in one batch at most.
     pub max_batch: usize,
     pub connect_timeout: Duration,
@@ -56,37 +55,37 @@ pub struct BatchOptions {
     pub statement_timeout: Duration,
 }
 
-/// The entry point of the batch workers.
+/// The entry point of one batch worker.
 #[derive(Debug)]
 pub struct Batcher {
     queue: mpsc::Sender<Pending>,
 }
 
 impl Batcher {
-    /// Starts the workers, each on a connection of its own. They end once
-    /// the `Batcher` is dropped and nothing is left to apply.
-    pub fn spawn(connector: &Connector, options: &BatchOptions) -> (Self, Vec<JoinHandle<()>>) {
+    /// Starts the worker, which opens a connection of its own and wakes
+    /// the scheduler through `notifier`. It ends once the `Batcher` is
+    /// dropped and nothing is left to apply.
+    pub fn spawn(
+        connector: &Connector,
+        notifier: Arc<Notifier>,
+        options: &BatchOptions,
+    ) -> (Self, JoinHandle<()>) {
         let (queue, receiver) = mpsc::channel(QUEUE);
-        let receiver = std::sync::Arc::new(tokio::sync::Mutex::new(receiver));
-        let tasks = (0..options.workers.max(1))
-            .map(|_| {
-                let worker = Worker {
-                    connector: connector.clone(),
-                    options: options.clone(),
-                    writer: None,
-                    waiting: Vec::new(),
-                };
-                tokio::spawn(worker.run(receiver.clone()))
-            })
-            .collect();
-        (Self { queue }, tasks)
+        let worker = Worker {
+            connector: connector.clone(),
+            notifier,
+            options: options.clone(),
+            writer: None,
+            waiting: Vec::new(),
+        };
+        (Self { queue }, tokio::spawn(worker.run(receiver)))
     }
 
     /// Applies `item` with whatever else is waiting; returns after commit,
     /// or `Unavailable` once `deadline` passes. A delivery still queued at
     /// its deadline is never written; one already sent may still commit,
     /// and its redelivery is then answered as a duplicate.
-    pub async fn apply(&self, item: Item, deadline: Instant) -> Result<Committed, StoreError> {
+    pub async fn apply(&self, item: Item, deadline: Instant) -> Result<Applied, StoreError> {
         let (reply, answer) = oneshot::channel();
         let pending = Pending {
             item,
@@ -109,10 +108,9 @@ impl Batcher {
     }
 }
 
-type Queue = std::sync::Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>;
-
 struct Worker {
     connector: Connector,
+    notifier: Arc<Notifier>,
     options: BatchOptions,
     writer: Option<Writer>,
     /// Deliveries to try again, and when.
@@ -120,7 +118,7 @@ struct Worker {
 }
 
 impl Worker {
-    async fn run(mut self, queue: Queue) {
+    async fn run(mut self, mut queue: mpsc::Receiver<Pending>) {
         let mut open = true;
         loop {
             let mut batch = self.due();
@@ -130,13 +128,17 @@ impl Worker {
                     return;
                 }
                 tokio::select! {
-                    received = receive(&queue, self.options.max_batch), if open => match received {
-                        Some(received) => batch = received,
+                    received = queue.recv(), if open => match received {
+                        Some(pending) => batch.push(pending),
                         None => open = false,
                     },
                     () = sleep_until(next_try.unwrap_or_else(Instant::now)), if next_try.is_some() => {}
                 }
                 batch.extend(self.due());
+            }
+            while batch.len() < self.options.max_batch {
+                let Ok(pending) = queue.try_recv() else { break };
+                batch.push(pending);
             }
             self.commit(batch).await;
         }
@@ -152,26 +154,43 @@ impl Worker {
         due.into_iter().map(|(_, pending)| pending).collect()
     }
 
+    /// Applies the first delivery of each job and delivery id in `batch`,
+    /// in job order; the rest are tried again right after.
     async fn commit(&mut self, batch: Vec<Pending>) {
         let now = Instant::now();
-        let mut live = Vec::with_capacity(batch.len());
+        let (mut jobs, mut ids) = (HashSet::new(), HashSet::new());
+        let mut round = Vec::with_capacity(batch.len());
         for pending in batch {
             // A caller that went away has answered already, and one past
             // its deadline is answered now: neither is written.
             if pending.deadline <= now {
                 drop(pending.reply.send(Err(super::too_late())));
-            } else if !pending.reply.is_closed() {
-                live.push(pending);
+                continue;
+            }
+            if pending.reply.is_closed() {
+                continue;
+            }
+            let item = &pending.item;
+            if item.job().is_none_or(|job| jobs.insert(job))
+                && item
+                    .delivery_id()
+                    .is_none_or(|id| ids.insert(id.to_owned()))
+            {
+                round.push(pending);
+            } else {
+                self.waiting.push((now, pending));
             }
         }
-        for round in rounds(live) {
-            self.execute(round, true).await;
-        }
+        round.sort_by(|a, b| order(&a.item).cmp(&order(&b.item)));
+        self.execute(round, true).await;
     }
 
     /// Applies one round; on a failure that is not the database's
     /// absence, applies each delivery alone when `split` is set.
     async fn execute(&mut self, round: Vec<Pending>, split: bool) {
+        if round.is_empty() {
+            return;
+        }
         let size = f64::from(u32::try_from(round.len()).unwrap_or(u32::MAX));
         metrics::histogram!("ghfe_db_batch_size").record(size);
         let writer = match self.writer().await {
@@ -182,9 +201,9 @@ impl Worker {
         let result = timeout(self.options.statement_timeout, writer.apply(&items)).await;
         drop(items);
         let answers = match result {
+            // The connection may still run the statement: it is dropped, so
+            // the server rolls it back once it notices.
             Err(_) => {
-                // The connection may still run the statement: drop it, so
-                // the server rolls it back once it notices.
                 let error = StoreError::Unavailable("the database did not answer in time".into());
                 return fail_all(round, &error);
             }
@@ -199,7 +218,15 @@ impl Worker {
         self.writer = Some(writer);
         for (pending, answer) in round.into_iter().zip(answers) {
             match answer {
-                Answer::Done(committed) => drop(pending.reply.send(Ok(committed))),
+                Answer::Done {
+                    applied,
+                    new_pending,
+                } => {
+                    if let Some(job) = new_pending {
+                        self.notifier.wake(job);
+                    }
+                    drop(pending.reply.send(Ok(applied)));
+                }
                 Answer::Raced => self.waiting.push((Instant::now(), pending)),
                 Answer::Blocked => self.blocked(pending),
             }
@@ -254,53 +281,6 @@ impl Worker {
                 ))
             })
     }
-}
-
-/// The next deliveries of the queue, up to `max`, once one is there;
-/// `None` once the queue is closed and empty.
-async fn receive(queue: &Queue, max: usize) -> Option<Vec<Pending>> {
-    let mut receiver = queue.lock().await;
-    let mut batch = vec![receiver.recv().await?];
-    while batch.len() < max {
-        match receiver.try_recv() {
-            Ok(pending) => batch.push(pending),
-            Err(_) => break,
-        }
-    }
-    Some(batch)
-}
-
-/// Cuts `batch` into rounds in which no two deliveries share a job or a
-/// delivery id, keeping each job's deliveries in arrival order; each
-/// round is sorted by job id (deliveries without a job last).
-fn rounds(batch: Vec<Pending>) -> Vec<Vec<Pending>> {
-    let mut rounds: Vec<(HashSet<JobId>, HashSet<String>, Vec<Pending>)> = Vec::new();
-    for pending in batch {
-        let job = pending.item.job();
-        let delivery = pending.item.delivery_id().map(str::to_owned);
-        // After the last round that holds its job or delivery id.
-        let after = rounds
-            .iter()
-            .rposition(|(jobs, deliveries, _)| {
-                job.is_some_and(|job| jobs.contains(&job))
-                    || delivery.as_ref().is_some_and(|id| deliveries.contains(id))
-            })
-            .map_or(0, |index| index + 1);
-        if after == rounds.len() {
-            rounds.push(Default::default());
-        }
-        let (jobs, deliveries, members) = &mut rounds[after];
-        jobs.extend(job);
-        deliveries.extend(delivery);
-        members.push(pending);
-    }
-    rounds
-        .into_iter()
-        .map(|(_, _, mut members)| {
-            members.sort_by(|a, b| order(&a.item).cmp(&order(&b.item)));
-            members
-        })
-        .collect()
 }
 
 /// Job order, deliveries without a job last, by delivery id.

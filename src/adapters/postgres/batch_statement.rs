@@ -27,15 +27,13 @@ static SQL: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// A delivery as the statement needs it: the record, what a job delivery
-/// writes, and the decision table (one entry per state of [`FOUND`]).
+/// writes, and what it does in each state of [`FOUND`].
 #[derive(Debug)]
 pub struct Item {
     pub record: DeliveryRecord,
     /// The job's labels as stored (JSON) and what the delivery writes.
     job: Option<(String, JobProgress)>,
-    next: [Option<&'static str>; 5],
-    codes: [&'static str; 5],
-    messages: [String; 5],
+    decisions: [JobDecision; 5],
 }
 
 impl Item {
@@ -63,13 +61,9 @@ impl Item {
             Change::Run(_) => unreachable!("runs are applied apart"),
         };
         Self {
-            job,
-            next: decisions
-                .each_ref()
-                .map(|d| d.next_status().map(JobStatus::as_str)),
-            codes: decisions.each_ref().map(|d| d.outcome.code()),
-            messages: decisions.each_ref().map(|d| d.outcome.message()),
             record,
+            job,
+            decisions,
         }
     }
 
@@ -99,18 +93,14 @@ impl Item {
     }
 }
 
-/// A committed delivery (or a duplicate) and the job it made `pending`.
-#[derive(Debug)]
-pub struct Committed {
-    pub applied: Applied,
-    pub new_pending: Option<JobId>,
-}
-
 /// What the statement did with one delivery.
 #[derive(Debug)]
 pub enum Answer {
-    /// Committed, or found a duplicate: nothing more to do.
-    Done(Committed),
+    /// Committed, or found a duplicate, and the job it made `pending`.
+    Done {
+        applied: Applied,
+        new_pending: Option<JobId>,
+    },
     /// Another transaction holds the job's row: nothing written.
     Blocked,
     /// A concurrent delivery wrote the job or the delivery id first:
@@ -165,39 +155,35 @@ impl Writer {
 }
 
 fn answer(item: &Item, row: &Row) -> Answer {
-    match row.get::<_, &str>(0) {
-        "blocked" => Answer::Blocked,
-        "raced" => Answer::Raced,
+    let applied = match row.get::<_, &str>(0) {
+        "blocked" => return Answer::Blocked,
+        "raced" => return Answer::Raced,
         "duplicate" => {
             let code: String = row.get(3);
             let message = row
                 .get::<_, Option<String>>(4)
                 .unwrap_or_else(|| code.clone());
-            Answer::Done(Committed {
-                applied: Applied::Duplicate(PriorOutcome { code, message }),
-                new_pending: None,
-            })
+            Applied::Duplicate(PriorOutcome { code, message })
         }
         _ => {
+            // The decision the statement recorded: that of the state found.
             let was = row.get::<_, Option<&str>>(1).and_then(JobStatus::parse);
-            // The outcome the statement recorded: the same decision.
-            let (outcome, new_pending) = match &item.record.change {
-                Change::Job(report) => {
-                    let decision = report.decide(was);
-                    let inserted = decision.effect == JobEffect::Insert(JobStatus::Pending);
-                    (decision.outcome, inserted.then_some(report.job.job_id))
-                }
-                Change::Nothing(outcome) => (outcome.clone(), None),
-                Change::Run(_) => unreachable!("runs are applied apart"),
-            };
-            Answer::Done(Committed {
-                applied: Applied::Recorded {
-                    event_id: EventId(row.get(2)),
-                    outcome,
-                },
+            let found = FOUND.iter().position(|state| *state == was);
+            let decision = &item.decisions[found.unwrap_or(0)];
+            let new_pending = (decision.effect == JobEffect::Insert(JobStatus::Pending))
+                .then(|| item.job())
+                .flatten();
+            let outcome = decision.outcome.clone();
+            let event_id = EventId(row.get(2));
+            return Answer::Done {
+                applied: Applied::Recorded { event_id, outcome },
                 new_pending,
-            })
+            };
         }
+    };
+    Answer::Done {
+        applied,
+        new_pending: None,
     }
 }
 
@@ -252,9 +238,9 @@ binds! {
     row_entity_id: Option<i64> = push |i| i.report().map(|r| r.job.entity.id.0);
     row_entity_name: Option<&'a str> = push |i| i.report().map(|r| r.job.entity.name.as_str());
     row_repo_full_name: Option<&'a str> = push |i| i.report().map(|r| r.job.repo_full_name.as_str());
-    next: Option<&'static str> = extend |i| i.next;
-    codes: &'static str = extend |i| i.codes;
-    messages: &'a str = extend |i| i.messages.iter().map(String::as_str);
+    next: Option<&'static str> = extend |i| i.decisions.iter().map(|d| d.next_status().map(JobStatus::as_str));
+    codes: &'static str = extend |i| i.decisions.iter().map(|d| d.outcome.code());
+    messages: String = extend |i| i.decisions.iter().map(|d| d.outcome.message());
 }
 
 #[cfg(test)]

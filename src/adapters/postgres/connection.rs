@@ -35,9 +35,7 @@ pub struct PgOptions {
     pub statement_timeout: Duration,
     /// Least time between two wake-up notifications.
     pub notify_interval: Duration,
-    /// Group-commit workers per thread (see `per_thread.rs`), and
-    /// deliveries in each batch at most.
-    pub batch_workers: usize,
+    /// Deliveries in each group-commit batch at most (see `batch.rs`).
     pub batch_max: usize,
 }
 

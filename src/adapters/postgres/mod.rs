@@ -53,7 +53,6 @@ pub struct PgStore {
 struct Inner {
     pool: PgPool,
     batchers: ThreadBatchers,
-    notifier: Notifier,
     describe: String,
 }
 
@@ -78,17 +77,17 @@ impl PgStore {
         let connector = Connector::new(options)?;
         let describe = connector.describe();
         let pool = build_pool(options, connector.clone())?;
-        let batchers = ThreadBatchers::new(options, connector.clone());
-        let (notifier, notifier_task) = Notifier::spawn(options, connector);
+        let (notifier, notifier_task) = Notifier::spawn(options, connector.clone());
+        let batchers = ThreadBatchers::new(options, connector, Arc::new(notifier));
         let batchers_finished = batchers.finished();
+        // The notifier ends after the last batch worker, which holds it.
         let task = tokio::spawn(async move {
-            drop(notifier_task.await);
             batchers_finished.await;
+            drop(notifier_task.await);
         });
         let inner = Arc::new(Inner {
             pool,
             batchers,
-            notifier,
             describe,
         });
         Ok((Self { inner }, task))
@@ -123,16 +122,11 @@ impl JobStore for PgStore {
                 .await
                 .unwrap_or_else(|_| Err(too_late()));
         }
-        let committed = self
-            .inner
+        self.inner
             .batchers
             .here()
             .apply(Item::new(record), deadline)
-            .await?;
-        if let Some(job) = committed.new_pending {
-            self.inner.notifier.wake(job);
-        }
-        Ok(committed.applied)
+            .await
     }
 
     async fn find_job(&self, job: JobId) -> Result<Option<JobRow>, StoreError> {

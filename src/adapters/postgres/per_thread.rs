@@ -1,6 +1,6 @@
 //! One group-commit batcher per thread. Each thread that applies deliveries
-//! (in production, each HTTP worker) gets its own batch workers and its own
-//! connections, opened from that thread, so their I/O tasks run there too.
+//! (in production, each HTTP worker) gets its own batch worker and its own
+//! connection, opened from that thread, so their I/O tasks run there too.
 //! A delivery then stays on one thread from its request to its commit and
 //! its answer: no hand-over to another thread and back, each of which costs
 //! a wake-up of a sleeping thread (docs/performance.md).
@@ -15,16 +15,18 @@ use tokio::task::JoinHandle;
 
 use super::batch::{BatchOptions, Batcher};
 use super::connection::{Connector, PgOptions};
+use super::notifier::Notifier;
 
 /// The batchers of one store, one per thread that has used it.
 #[derive(Debug)]
 pub struct ThreadBatchers {
     options: BatchOptions,
     connector: Connector,
+    notifier: Arc<Notifier>,
     /// Identifies the store in the threads' lists.
     token: Arc<()>,
     batchers: Mutex<Vec<Arc<Batcher>>>,
-    /// The workers of every batcher, for the last commits at shutdown.
+    /// The worker of every batcher, for the last commits at shutdown.
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
@@ -34,22 +36,22 @@ thread_local! {
 }
 
 impl ThreadBatchers {
-    pub fn new(options: &PgOptions, connector: Connector) -> Self {
+    pub fn new(options: &PgOptions, connector: Connector, notifier: Arc<Notifier>) -> Self {
         Self {
             options: BatchOptions {
-                workers: options.batch_workers.max(1),
                 max_batch: options.batch_max.max(1),
                 connect_timeout: options.connect_timeout,
                 statement_timeout: options.statement_timeout,
             },
             connector,
+            notifier,
             token: Arc::new(()),
             batchers: Mutex::new(Vec::new()),
             tasks: Arc::default(),
         }
     }
 
-    /// The calling thread's batcher, started on first use (its workers are
+    /// The calling thread's batcher, started on first use (its worker is
     /// spawned on the calling runtime).
     pub fn here(&self) -> Arc<Batcher> {
         MINE.with_borrow_mut(|mine| {
@@ -61,10 +63,11 @@ impl ThreadBatchers {
             {
                 return found;
             }
-            let (batcher, tasks) = Batcher::spawn(&self.connector, &self.options);
+            let (batcher, task) =
+                Batcher::spawn(&self.connector, self.notifier.clone(), &self.options);
             let batcher = Arc::new(batcher);
             lock(&self.batchers).push(batcher.clone());
-            lock(&self.tasks).extend(tasks);
+            lock(&self.tasks).push(task);
             // A dead store's entry never matches a live one (its weak
             // reference keeps the address taken), so pruning can wait until
             // an entry is added.
