@@ -13,6 +13,7 @@ pub mod ids;
 pub mod job;
 pub mod labels;
 pub mod outcome;
+pub mod redelivery;
 pub mod routing;
 pub mod run;
 pub mod setup;
