@@ -1,6 +1,9 @@
 //! The GitHub API as one of the two Apps: an RS256 App JWT
-//! (`iat` now − 60 s, `exp` now + 9 min, `iss` the App id) and
-//! `GET {api_url}/app/installations/{id}`.
+//! (`iat` now − 60 s, `exp` now + 9 min, `iss` the App id),
+//! `GET {api_url}/app/installations/{id}` for the setup pages and the
+//! delivery log for redelivery (`deliveries.rs`).
+
+mod deliveries;
 
 use std::time::Duration;
 
@@ -69,7 +72,7 @@ struct Account {
     kind: Option<String>,
 }
 
-/// The GitHub client of the setup pages.
+/// The GitHub client of the setup pages and of redelivery.
 #[derive(Debug, Clone)]
 pub struct GithubClient {
     http: reqwest::Client,
@@ -97,6 +100,26 @@ impl GithubClient {
             personal,
         })
     }
+
+    /// `request` authenticated as `app`, with GitHub's API headers.
+    fn as_app(
+        &self,
+        app: AppKind,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::RequestBuilder, String> {
+        let credentials = match app {
+            AppKind::Org => self.org.as_ref(),
+            AppKind::Personal => self.personal.as_ref(),
+        }
+        .ok_or_else(|| format!("the {app:?} App has no id or private key configured"))?;
+        let jwt = credentials
+            .jwt(chrono::Utc::now().timestamp())
+            .map_err(|e| e.to_string())?;
+        Ok(request
+            .bearer_auth(jwt)
+            .header("Accept", "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", "2022-11-28"))
+    }
 }
 
 impl InstallationLookup for GithubClient {
@@ -105,24 +128,10 @@ impl InstallationLookup for GithubClient {
         app: AppKind,
         id: InstallationId,
     ) -> Result<Option<Installation>, LookupError> {
-        let credentials = match app {
-            AppKind::Org => self.org.as_ref(),
-            AppKind::Personal => self.personal.as_ref(),
-        }
-        .ok_or_else(|| {
-            LookupError(format!(
-                "the {app:?} App has no id or private key configured"
-            ))
-        })?;
-        let jwt = credentials
-            .jwt(chrono::Utc::now().timestamp())
-            .map_err(|e| LookupError(e.to_string()))?;
+        let url = format!("{}/app/installations/{id}", self.api_url);
         let response = self
-            .http
-            .get(format!("{}/app/installations/{id}", self.api_url))
-            .bearer_auth(jwt)
-            .header("Accept", "application/vnd.github+json")
-            .header("X-GitHub-Api-Version", "2022-11-28")
+            .as_app(app, self.http.get(url))
+            .map_err(LookupError)?
             .send()
             .await
             .map_err(|e| LookupError(e.to_string()))?;

@@ -98,14 +98,4 @@ pub fn text(status: StatusCode, body: impl Into<String>) -> HttpResponse {
         .body(body.into())
 }
 
-/// `error: cause: cause…` for logs.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+pub use crate::ports::error_chain;

@@ -11,6 +11,7 @@ mod event_log;
 mod migrate;
 mod notifier;
 mod per_thread;
+mod redelivery;
 mod rows;
 mod run;
 mod schema;

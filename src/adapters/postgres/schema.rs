@@ -106,3 +106,21 @@ diesel::table! {
         updated_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    redelivery_checkpoints (app_id) {
+        app_id -> Int8,
+        checked_to -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    redelivery_tries (guid) {
+        guid -> Text,
+        app_id -> Int8,
+        tries -> Int4,
+        last_tried_at -> Timestamptz,
+        gave_up -> Bool,
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE redelivery_tries;
+DROP TABLE redelivery_checkpoints;

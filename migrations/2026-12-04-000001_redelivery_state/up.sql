@@ -1,0 +1,20 @@
+-- What the redelivery loop keeps between runs, so that a restart or another
+-- replica continues where the last run stopped.
+
+-- Per App: the scan of its delivery log may stop at this time next run.
+CREATE TABLE redelivery_checkpoints (
+    app_id     BIGINT PRIMARY KEY,
+    checked_to TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- Per delivery GUID that ghfe asked GitHub to redeliver.
+CREATE TABLE redelivery_tries (
+    guid          TEXT PRIMARY KEY,
+    app_id        BIGINT NOT NULL,
+    tries         INT NOT NULL,
+    last_tried_at TIMESTAMPTZ NOT NULL,
+    gave_up       BOOLEAN NOT NULL DEFAULT false
+);
+
+CREATE INDEX idx_redelivery_tries_last ON redelivery_tries (last_tried_at);
