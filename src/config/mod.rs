@@ -76,6 +76,7 @@ pub struct Settings {
     pub staging: StagingSettings,
     pub pages: PagesSettings,
     pub rate_limit: RateLimitSettings,
+    pub redelivery: RedeliveryConfig,
     pub log: LogSettings,
     pub routing: RoutingSettings,
 }
@@ -203,6 +204,28 @@ pub struct RateLimitSettings {
     pub window_seconds: u64,
     /// Take the client address from `X-Forwarded-For` (behind a proxy).
     pub trust_forwarded_for: bool,
+}
+
+/// `redelivery.*`: GitHub's failed deliveries, asked for again.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct RedeliveryConfig {
+    /// Run the loop (in every replica; one runs at a time).
+    pub enabled: bool,
+    pub interval_seconds: u64,
+    /// How old a delivery GitHub still redelivers (72 on github.com).
+    pub window_hours: u64,
+    /// How far behind the last checkpoint each scan reaches.
+    pub overlap_minutes: u64,
+    /// Pages of 100 deliveries read per App and run, at most.
+    pub max_pages: usize,
+    /// Redeliveries asked for per App and run, at most.
+    pub max_per_run: usize,
+    /// Redeliveries of one delivery, at most.
+    pub max_tries: u32,
+    /// The pause between two redelivery requests.
+    pub pace_ms: u64,
+    /// A run stops after this long.
+    pub max_run_seconds: u64,
 }
 
 /// `log.*`

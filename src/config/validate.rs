@@ -94,6 +94,19 @@ fn http(settings: &Settings, problems: &mut Problems) {
         (1..=pages.history_max_per_page).contains(&pages.history_per_page),
         "pages.history_per_page must be between 1 and pages.history_max_per_page",
     );
+    let redelivery = &settings.redelivery;
+    problems.check(
+        redelivery.interval_seconds >= 10,
+        "redelivery.interval_seconds must be at least 10",
+    );
+    problems.check(
+        (1..=72 * 4).contains(&redelivery.window_hours),
+        "redelivery.window_hours must be between 1 and 288",
+    );
+    problems.check(
+        redelivery.max_pages >= 1 && redelivery.max_tries >= 1 && redelivery.max_run_seconds >= 1,
+        "redelivery.max_pages, max_tries and max_run_seconds must be at least 1",
+    );
     problems.check(
         settings.rate_limit.requests >= 1 && settings.rate_limit.window_seconds >= 1,
         "rate_limit.requests and rate_limit.window_seconds must be at least 1",

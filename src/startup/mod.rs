@@ -4,6 +4,7 @@
 //! module (and `main.rs`) names concrete adapters.
 
 pub mod cli;
+mod redelivery;
 
 use std::net::TcpListener;
 use std::sync::atomic::AtomicBool;
@@ -166,6 +167,7 @@ pub struct Application {
     store: PgStore,
     notifier: JoinHandle<()>,
     upkeep: JoinHandle<()>,
+    redelivery: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Application {
@@ -259,6 +261,7 @@ impl Application {
         }
         tracing::info!(port, schema = %options.schema, environment = settings.environment.as_str(), "ghfe listening");
         let upkeep = tokio::spawn(upkeep(store.clone()));
+        let redelivery = redelivery_loop(settings, &store)?;
         let stop = StopHandle {
             server: server.handle(),
             feed,
@@ -270,6 +273,7 @@ impl Application {
             store,
             notifier,
             upkeep,
+            redelivery,
         })
     }
 
@@ -292,6 +296,7 @@ impl Application {
             store,
             notifier,
             upkeep,
+            redelivery,
             ..
         } = self;
         let signals = tokio::spawn(async move {
@@ -303,6 +308,10 @@ impl Application {
         signals.abort();
         upkeep.abort();
         drop(upkeep.await);
+        if let Some(redelivery) = redelivery {
+            redelivery.abort();
+            drop(redelivery.await);
+        }
         drop(store);
         if tokio::time::timeout(Duration::from_secs(2), notifier)
             .await
@@ -313,6 +322,20 @@ impl Application {
         tracing::info!("ghfe stopped");
         result
     }
+}
+
+/// The redelivery loop, when enabled and an App has credentials.
+fn redelivery_loop(settings: &Settings, store: &PgStore) -> anyhow::Result<Option<JoinHandle<()>>> {
+    if !settings.redelivery.enabled {
+        return Ok(None);
+    }
+    let service = redelivery::service(settings, store.clone())?;
+    if !service.has_apps() {
+        tracing::info!("redelivery is off: no App has both an id and a private key");
+        return Ok(None);
+    }
+    let interval = Duration::from_secs(settings.redelivery.interval_seconds);
+    Ok(Some(tokio::spawn(redelivery::run_loop(service, interval))))
 }
 
 /// Refreshes the pool gauges and drains histogram buckets.

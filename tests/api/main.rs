@@ -18,6 +18,8 @@ mod probes;
 mod proxy;
 mod rate_limits;
 mod redelivery;
+mod redelivery_loop;
+mod redelivery_runs;
 mod setup;
 mod tls;
 mod trace;

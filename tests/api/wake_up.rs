@@ -4,39 +4,14 @@
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use futures_util::StreamExt;
 use tokio::sync::mpsc;
-use tokio_postgres::{AsyncMessage, NoTls};
 
 use crate::support::app::{spawn_app, spawn_app_with, TestApp};
 use crate::support::fixtures::{self, body, job};
+use crate::support::wake::{self, next};
 
-/// Payloads of notifications on `staging_queue_event`, as they arrive.
 async fn listen(app: &TestApp) -> mpsc::UnboundedReceiver<String> {
-    let (client, mut connection) = tokio_postgres::connect(&app.db_url, NoTls).await.unwrap();
-    let (sender, receiver) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-        while let Some(Ok(message)) = messages.next().await {
-            if let AsyncMessage::Notification(notification) = message {
-                drop(sender.send(notification.payload().to_owned()));
-            }
-        }
-    });
-    client
-        .batch_execute("LISTEN staging_queue_event")
-        .await
-        .unwrap();
-    // The client must outlive the test; the connection task holds the socket.
-    std::mem::forget(client);
-    receiver
-}
-
-async fn next(receiver: &mut mpsc::UnboundedReceiver<String>) -> String {
-    tokio::time::timeout(Duration::from_secs(10), receiver.recv())
-        .await
-        .expect("a notification arrives")
-        .expect("listener alive")
+    wake::listen(&app.db_url).await
 }
 
 #[tokio::test]

@@ -4,6 +4,8 @@
 pub mod app;
 pub mod binary;
 pub mod db;
+pub mod fake_github;
 pub mod fixtures;
 pub mod proxy;
 pub mod scheduler;
+pub mod wake;

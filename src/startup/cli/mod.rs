@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`,
-//! `check-config`, `routes`, `send`.
+//! `check-config`, `routes`, `send`, `redeliver`.
 
 /// `println!` that ends quietly when standard output is closed (`ghfe
 /// check-config | head`) instead of panicking.
@@ -9,6 +9,7 @@ macro_rules! say {
     };
 }
 
+mod redeliver;
 mod routes;
 mod send;
 
@@ -91,11 +92,23 @@ pub enum Command {
         #[arg(long)]
         app_id: Option<i64>,
     },
+    /// Ask GitHub, once, to redeliver each App's deliveries that never reached ghfe.
+    Redeliver {
+        /// Print what would be redelivered; ask nothing and keep no state.
+        #[arg(long)]
+        dry_run: bool,
+        /// Look this far back (e.g. 90m, 6h, 2d) instead of to the last run's checkpoint.
+        #[arg(long, value_parser = redeliver::parse_duration)]
+        since: Option<chrono::TimeDelta>,
+    },
 }
 
 /// Runs `command` with `settings`.
 pub fn run(command: Command, settings: &Settings) -> ExitCode {
-    let needs_database = matches!(command, Command::Serve | Command::Migrate { .. });
+    let needs_database = matches!(
+        command,
+        Command::Serve | Command::Migrate { .. } | Command::Redeliver { .. }
+    );
     if needs_database && settings.database.url.is_none() {
         eprintln!("ghfe: invalid configuration:\n  - database.url is not set (POSTGRES_URL or GHFE__DATABASE__URL)");
         return ExitCode::from(CONFIG_ERROR);
@@ -140,6 +153,10 @@ pub fn run(command: Command, settings: &Settings) -> ExitCode {
                 Ok(code) => code,
                 Err(error) => report(Err(error)),
             }
+        }
+        Command::Redeliver { dry_run, since } => {
+            let options = crate::app::redelivery::RunOptions { dry_run, since };
+            report(runtime().and_then(|rt| rt.block_on(redeliver::redeliver(settings, options))))
         }
     }
 }
