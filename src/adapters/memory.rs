@@ -137,7 +137,7 @@ impl JobStore for MemoryStore {
         state.events.push(StoredEvent {
             summary: EventSummary {
                 id,
-                source: "webhook".to_owned(),
+                source: row.source.as_str().to_owned(),
                 event: row.event,
                 outcome: outcome.code().to_owned(),
                 delivery_id: row.delivery_id.map(|id| id.0),

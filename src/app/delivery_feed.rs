@@ -105,6 +105,7 @@ mod tests {
 
     fn row() -> EventRecord {
         EventRecord {
+            source: crate::ports::EventSource::Webhook,
             event: "ping".into(),
             delivery_id: None,
             app_id: None,

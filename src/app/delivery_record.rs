@@ -4,7 +4,7 @@
 use crate::domain::delivery::{Delivery, DeliveryKind, InvalidDelivery, JobDelivery};
 use crate::domain::ids::JobId;
 use crate::domain::outcome::Outcome;
-use crate::ports::{EventRecord, PriorOutcome, StoreError};
+use crate::ports::{EventRecord, EventSource, PriorOutcome, StoreError};
 
 /// How an accepted delivery was handled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +53,7 @@ pub fn event_row(delivery: Delivery) -> (EventRecord, DeliveryKind) {
         kind,
     } = delivery;
     let row = EventRecord {
+        source: EventSource::Webhook,
         event,
         delivery_id,
         app_id: Some(app_id),

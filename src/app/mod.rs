@@ -3,6 +3,7 @@
 pub mod delivery_feed;
 pub mod delivery_log;
 pub mod delivery_record;
+pub mod reconcile;
 pub mod redelivery;
 pub mod setup;
 pub mod shutdown;

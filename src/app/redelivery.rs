@@ -134,7 +134,7 @@ impl<L: RedeliveryLog, G: DeliverySource> Redelivery<L, G> {
     }
 
     async fn run_locked(&self, options: RunOptions) -> Result<RunReport, StoreError> {
-        let Some(lock) = self.log.try_lock().await? else {
+        let Some(lock) = self.log.try_lock("redelivery").await? else {
             return Ok(RunReport::Skipped);
         };
         let deadline = Instant::now() + self.settings.max_run_time;

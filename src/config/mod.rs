@@ -77,6 +77,7 @@ pub struct Settings {
     pub pages: PagesSettings,
     pub rate_limit: RateLimitSettings,
     pub redelivery: RedeliveryConfig,
+    pub reconcile: ReconcileConfig,
     pub log: LogSettings,
     pub routing: RoutingSettings,
 }
@@ -226,6 +227,21 @@ pub struct RedeliveryConfig {
     pub pace_ms: u64,
     /// A run stops after this long.
     pub max_run_seconds: u64,
+}
+
+/// `reconcile.*`: stale jobs checked against GitHub's jobs API.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ReconcileConfig {
+    pub enabled: bool,
+    pub interval_seconds: u64,
+    /// A `pending` job this old is checked.
+    pub pending_after_minutes: u32,
+    /// A `running` job unchanged this long is checked.
+    pub running_after_hours: u32,
+    /// Jobs checked per installation and run, at most.
+    pub per_installation: usize,
+    /// An installation's pass stops below this share of its rate limit.
+    pub reserve_percent: u8,
 }
 
 /// `log.*`

@@ -107,6 +107,15 @@ fn http(settings: &Settings, problems: &mut Problems) {
         redelivery.max_pages >= 1 && redelivery.max_tries >= 1 && redelivery.max_run_seconds >= 1,
         "redelivery.max_pages, max_tries and max_run_seconds must be at least 1",
     );
+    let reconcile = &settings.reconcile;
+    problems.check(
+        reconcile.interval_seconds >= 10 && reconcile.per_installation >= 1,
+        "reconcile.interval_seconds must be at least 10 and reconcile.per_installation at least 1",
+    );
+    problems.check(
+        reconcile.reserve_percent <= 90,
+        "reconcile.reserve_percent must be at most 90",
+    );
     problems.check(
         settings.rate_limit.requests >= 1 && settings.rate_limit.window_seconds >= 1,
         "rate_limit.requests and rate_limit.window_seconds must be at least 1",

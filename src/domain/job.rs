@@ -62,6 +62,15 @@ impl JobAction {
             _ => None,
         }
     }
+
+    /// The delivery's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+        }
+    }
 }
 
 /// What a delivery does to the `jobs` table.

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod job;
 pub mod labels;
 pub mod outcome;
+pub mod reconcile;
 pub mod redelivery;
 pub mod routing;
 pub mod run;

@@ -29,6 +29,7 @@ pub enum StoreError {
 /// the store fills in once it knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRecord {
+    pub source: EventSource,
     /// `X-GitHub-Event`, or `<event>.<action>` for installation, job and
     /// run events.
     pub event: String,
@@ -40,6 +41,25 @@ pub struct EventRecord {
     pub repo_full_name: Option<String>,
     /// The stored payload: JSON text, already trimmed for job deliveries.
     pub payload: String,
+}
+
+/// Who an event row comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventSource {
+    /// A webhook delivery.
+    Webhook,
+    /// The reconciler, after asking GitHub about a stale job.
+    Reconciler,
+}
+
+impl EventSource {
+    /// `installation_events.source`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Webhook => "webhook",
+            Self::Reconciler => "reconciler",
+        }
+    }
 }
 
 /// What a delivery changes besides its event row.

@@ -1,5 +1,4 @@
-//! What ghfe keeps between redelivery runs, and the lock that makes one run
-//! at a time across replicas.
+//! What ghfe keeps between redelivery runs.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -8,20 +7,10 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::redelivery::Tries;
 
-use super::StoreError;
+use super::{RunLocks, StoreError};
 
 /// Redelivery state, per App (by its id) and per GUID.
-pub trait RedeliveryLog: Send + Sync + 'static {
-    /// Held while a run goes on; dropping it lets another run start.
-    type Lock: Send;
-
-    /// The lock, or `None` while another run (perhaps another replica's)
-    /// holds it.
-    ///
-    /// # Errors
-    /// [`StoreError`] when the database fails.
-    fn try_lock(&self) -> impl Future<Output = Result<Option<Self::Lock>, StoreError>> + Send;
-
+pub trait RedeliveryLog: RunLocks {
     /// Where the last complete scan of `app` let the next one stop.
     ///
     /// # Errors

@@ -4,7 +4,7 @@
 //! module (and `main.rs`) names concrete adapters.
 
 pub mod cli;
-mod redelivery;
+mod healing;
 
 use std::net::TcpListener;
 use std::sync::atomic::AtomicBool;
@@ -167,7 +167,7 @@ pub struct Application {
     store: PgStore,
     notifier: JoinHandle<()>,
     upkeep: JoinHandle<()>,
-    redelivery: Option<JoinHandle<()>>,
+    healing: Vec<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Application {
@@ -261,7 +261,7 @@ impl Application {
         }
         tracing::info!(port, schema = %options.schema, environment = settings.environment.as_str(), "ghfe listening");
         let upkeep = tokio::spawn(upkeep(store.clone()));
-        let redelivery = redelivery_loop(settings, &store)?;
+        let healing = healing_loops(settings, &store)?;
         let stop = StopHandle {
             server: server.handle(),
             feed,
@@ -273,7 +273,7 @@ impl Application {
             store,
             notifier,
             upkeep,
-            redelivery,
+            healing,
         })
     }
 
@@ -296,7 +296,7 @@ impl Application {
             store,
             notifier,
             upkeep,
-            redelivery,
+            healing,
             ..
         } = self;
         let signals = tokio::spawn(async move {
@@ -308,9 +308,9 @@ impl Application {
         signals.abort();
         upkeep.abort();
         drop(upkeep.await);
-        if let Some(redelivery) = redelivery {
-            redelivery.abort();
-            drop(redelivery.await);
+        for task in healing {
+            task.abort();
+            drop(task.await);
         }
         drop(store);
         if tokio::time::timeout(Duration::from_secs(2), notifier)
@@ -324,18 +324,29 @@ impl Application {
     }
 }
 
-/// The redelivery loop, when enabled and an App has credentials.
-fn redelivery_loop(settings: &Settings, store: &PgStore) -> anyhow::Result<Option<JoinHandle<()>>> {
-    if !settings.redelivery.enabled {
-        return Ok(None);
-    }
-    let service = redelivery::service(settings, store.clone())?;
+/// The redelivery and reconciliation loops, those enabled, when an App
+/// has credentials.
+fn healing_loops(settings: &Settings, store: &PgStore) -> anyhow::Result<Vec<JoinHandle<()>>> {
+    let mut tasks = Vec::new();
+    let service = healing::service(settings, store.clone())?;
     if !service.has_apps() {
-        tracing::info!("redelivery is off: no App has both an id and a private key");
-        return Ok(None);
+        if settings.redelivery.enabled || settings.reconcile.enabled {
+            tracing::info!(
+                "redelivery and reconciliation are off: no App has both an id and a private key"
+            );
+        }
+        return Ok(tasks);
     }
-    let interval = Duration::from_secs(settings.redelivery.interval_seconds);
-    Ok(Some(tokio::spawn(redelivery::run_loop(service, interval))))
+    if settings.redelivery.enabled {
+        let interval = Duration::from_secs(settings.redelivery.interval_seconds);
+        tasks.push(tokio::spawn(healing::redeliver_every(service, interval)));
+    }
+    if settings.reconcile.enabled {
+        let reconciler = healing::reconciler(settings, store.clone())?;
+        let interval = Duration::from_secs(settings.reconcile.interval_seconds);
+        tasks.push(tokio::spawn(healing::reconcile_every(reconciler, interval)));
+    }
+    Ok(tasks)
 }
 
 /// Refreshes the pool gauges and drains histogram buckets.

@@ -17,6 +17,7 @@ mod outage;
 mod probes;
 mod proxy;
 mod rate_limits;
+mod reconcile_runs;
 mod redelivery;
 mod redelivery_loop;
 mod redelivery_runs;

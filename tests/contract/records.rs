@@ -7,7 +7,7 @@ use ghfe::domain::job::{JobAction, JobFacts, JobReport};
 use ghfe::domain::outcome::Outcome;
 use ghfe::domain::routing::Placement;
 use ghfe::domain::run::RunReport;
-use ghfe::ports::{Change, DeliveryRecord, EventRecord};
+use ghfe::ports::{Change, DeliveryRecord, EventRecord, EventSource};
 
 pub const ORG: EntityId = EntityId(4001);
 pub const INSTALLATION: InstallationId = InstallationId(5001);
@@ -53,6 +53,7 @@ pub fn report(id: i64, action: JobAction) -> JobReport {
 
 fn event_row(event: &str, delivery: Option<&str>, job: Option<i64>) -> EventRecord {
     EventRecord {
+        source: EventSource::Webhook,
         event: event.into(),
         delivery_id: delivery.map(|id| DeliveryId(id.into())),
         app_id: Some(AppId(11)),

@@ -1,11 +1,14 @@
-//! A fake of GitHub's App delivery log on loopback (wiremock): each App's
-//! attempts listed newest first in cursor pages with a `Link` header, a
-//! redelivery accepted with 202 and then really delivered to ghfe (signed,
-//! with the same GUID) by a courier task, which records the new attempt
-//! with ghfe's answer. Every request must carry a JWT that the App's
-//! public key verifies and whose `iss` is a known App; others get 401.
+//! A fake of GitHub on loopback (wiremock). The App delivery log: each
+//! App's attempts listed newest first in cursor pages with a `Link`
+//! header, a redelivery accepted with 202 and then really delivered to
+//! ghfe (signed, with the same GUID) by a courier task, which records the
+//! new attempt with ghfe's answer. Installation tokens, minted for the App
+//! that owns the installation, expiring. The jobs API: known jobs, 404s,
+//! 403s, `ETag`s and a rate limit per installation. App endpoints need a
+//! JWT that the App's public key verifies and whose `iss` is a known App;
+//! the jobs API a live installation token; others get 401.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -49,6 +52,17 @@ struct State {
     redeliveries_left: Option<usize>,
     list_calls: usize,
     redeliver_calls: usize,
+    /// Jobs GitHub knows (their JSON), or `None` for a 403.
+    jobs: HashMap<i64, Option<Value>>,
+    /// Installations of the personal App (the others are the org App's).
+    personal: HashSet<i64>,
+    token_lifetime: TimeDelta,
+    tokens: HashMap<String, (i64, DateTime<Utc>)>,
+    minted: usize,
+    job_calls: usize,
+    not_modified: usize,
+    /// Requests left per installation, of 5000.
+    quota: HashMap<i64, u64>,
 }
 
 /// The fake, shared by its server, its courier and the test.
@@ -65,6 +79,7 @@ impl FakeGithub {
         let state = Arc::new(Mutex::new(State {
             next_id: FIRST_ID,
             page_size: 100,
+            token_lifetime: TimeDelta::hours(1),
             ..State::default()
         }));
         let fake = Self { state, server };
@@ -159,6 +174,37 @@ impl FakeGithub {
         (state.list_calls, state.redeliver_calls)
     }
 
+    /// GitHub's view of job `id`: `status`, `conclusion`, …; `None`: 403.
+    pub fn job(&self, id: i64, job: Option<Value>) {
+        self.state().jobs.insert(id, job);
+    }
+
+    /// GitHub forgets job `id` (404).
+    pub fn forget_job(&self, id: i64) {
+        self.state().jobs.remove(&id);
+    }
+
+    /// Tokens minted from now on expire after `lifetime`.
+    pub fn token_lifetime(&self, lifetime: TimeDelta) {
+        self.state().token_lifetime = lifetime;
+    }
+
+    /// Installation `id` belongs to the personal App.
+    pub fn personal_installation(&self, id: i64) {
+        self.state().personal.insert(id);
+    }
+
+    /// Requests left to installation `id` this hour.
+    pub fn quota(&self, id: i64, left: u64) {
+        self.state().quota.insert(id, left);
+    }
+
+    /// (tokens minted, job requests, of which answered 304).
+    pub fn job_calls(&self) -> (usize, usize, usize) {
+        let state = self.state();
+        (state.minted, state.job_calls, state.not_modified)
+    }
+
     /// Redeliveries accepted but not yet delivered.
     pub fn queued(&self) -> usize {
         self.state().queued.len()
@@ -173,12 +219,22 @@ struct Responder(Arc<Mutex<State>>);
 
 impl Respond for Responder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        let path = request.url.path();
+        if path.starts_with("/repos/") {
+            return jobs_api(&mut lock(&self.0), request);
+        }
         let Some(app) = verified_app(request) else {
             return ResponseTemplate::new(401)
                 .set_body_json(json!({"message": "A JSON web token could not be decoded"}));
         };
         let mut state = lock(&self.0);
-        let path = request.url.path();
+        if let Some(installation) = path
+            .strip_prefix("/app/installations/")
+            .and_then(|rest| rest.strip_suffix("/access_tokens"))
+            .and_then(|id| id.parse::<i64>().ok())
+        {
+            return mint(&mut state, app, installation);
+        }
         if request.method.as_str() == "GET" && path == "/app/hook/deliveries" {
             state.list_calls += 1;
             return page(&state, app, request);
@@ -214,6 +270,87 @@ impl Respond for Responder {
         state.queued.push(attempt);
         ResponseTemplate::new(202).set_body_json(json!({}))
     }
+}
+
+/// An installation token, for the App that owns the installation.
+fn mint(state: &mut State, app: i64, installation: i64) -> ResponseTemplate {
+    let owner = if state.personal.contains(&installation) {
+        PERSONAL_APP
+    } else {
+        ORG_APP
+    };
+    if owner != app {
+        return ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}));
+    }
+    state.minted += 1;
+    let token = format!("ghs_{}_{}", installation, state.minted);
+    let expires = Utc::now() + state.token_lifetime;
+    state.tokens.insert(token.clone(), (installation, expires));
+    ResponseTemplate::new(201)
+        .set_body_json(json!({"token": token, "expires_at": expires.to_rfc3339()}))
+}
+
+/// `GET /repos/{owner}/{repo}/actions/jobs/{id}` with a live token.
+fn jobs_api(state: &mut State, request: &Request) -> ResponseTemplate {
+    let token = request
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let live = state
+        .tokens
+        .get(token)
+        .filter(|(_, expires)| *expires > Utc::now())
+        .map(|(installation, _)| *installation);
+    let Some(installation) = live else {
+        return ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"}));
+    };
+    state.job_calls += 1;
+    let id = request
+        .url
+        .path()
+        .rsplit('/')
+        .next()
+        .and_then(|id| id.parse::<i64>().ok())
+        .unwrap_or(0);
+    let known = state.jobs.get(&id).cloned();
+    let etag = match &known {
+        Some(Some(job)) => Some(format!("\"{:x}\"", fnv(&job.to_string()))),
+        _ => None,
+    };
+    let asked = request
+        .headers
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok());
+    let unchanged = etag.is_some() && asked == etag.as_deref();
+    let left = state.quota.entry(installation).or_insert(5000);
+    if !unchanged {
+        *left = left.saturating_sub(1);
+    }
+    let quota = left.to_string();
+    let response = match known {
+        _ if unchanged => {
+            state.not_modified += 1;
+            ResponseTemplate::new(304)
+        }
+        Some(Some(job)) => ResponseTemplate::new(200)
+            .set_body_json(job)
+            .insert_header("etag", etag.unwrap_or_default().as_str()),
+        Some(None) => ResponseTemplate::new(403)
+            .set_body_json(json!({"message": "Resource not accessible by integration"})),
+        None => ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"})),
+    };
+    response
+        .insert_header("x-ratelimit-remaining", quota.as_str())
+        .insert_header("x-ratelimit-limit", "5000")
+}
+
+/// A stable hash for `ETag`s (FNV-1a).
+fn fnv(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The App whose key signed the request's JWT, if one did.

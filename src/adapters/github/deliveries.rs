@@ -109,7 +109,7 @@ fn next_cursor(headers: &HeaderMap) -> Option<String> {
 
 /// What a failed answer means: GitHub's rate limits (429, or 403 with no
 /// requests left or a `Retry-After`), a refusal (400, 422), or a failure.
-fn refusal(status: StatusCode, headers: &HeaderMap, body: &str) -> SourceError {
+pub(super) fn refusal(status: StatusCode, headers: &HeaderMap, body: &str) -> SourceError {
     let message = serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))

@@ -1,9 +1,11 @@
 //! The GitHub API as one of the two Apps: an RS256 App JWT
 //! (`iat` now − 60 s, `exp` now + 9 min, `iss` the App id),
 //! `GET {api_url}/app/installations/{id}` for the setup pages and the
-//! delivery log for redelivery (`deliveries.rs`).
+//! delivery log for redelivery (`deliveries.rs`) and the jobs API for
+//! reconciliation (`jobs.rs`).
 
 mod deliveries;
+mod jobs;
 
 use std::time::Duration;
 
@@ -79,6 +81,7 @@ pub struct GithubClient {
     api_url: String,
     org: Option<AppCredentials>,
     personal: Option<AppCredentials>,
+    jobs: std::sync::Arc<jobs::JobCaches>,
 }
 
 impl GithubClient {
@@ -98,6 +101,7 @@ impl GithubClient {
             api_url: api_url.trim_end_matches('/').to_owned(),
             org,
             personal,
+            jobs: std::sync::Arc::default(),
         })
     }
 

@@ -6,10 +6,11 @@
 -- order). $29-$31 are the decision tables the domain computed: five
 -- entries per delivery, one for each state its job row can be found in
 -- (absent, pending, running, completed, failed). SQL only looks up the
--- entry of the state it finds; it decides nothing itself.
+-- entry of the state it finds; it decides nothing itself. $32 is the
+-- event row's source (a webhook or the reconciler).
 --
 -- One statement sees one snapshot, so no two deliveries of a batch may
--- share a job or a delivery id: the batcher splits such batches in rounds.
+-- share a job or a delivery id: the batcher keeps the others for the next.
 --
 -- Each delivery ends in one of these results:
 --   recorded   its job change (if any) and its event row are written
@@ -117,7 +118,7 @@ ev AS (
         id, source, event, outcome, response, delivery_id, installation_id, app_id,
         entity_type, entity_id, entity_name, job_id, repo_full_name, payload
     )
-    SELECT d.event_id, 'webhook', d.event, ($30::text[])[f.entry], ($31::text[])[f.entry],
+    SELECT d.event_id, ($32::text[])[d.n], d.event, ($30::text[])[f.entry], ($31::text[])[f.entry],
         d.delivery_id, d.installation_id, d.app_id, d.entity_type, d.entity_id,
         d.entity_name, d.event_job_id, d.repo_full_name, d.payload::jsonb
     FROM d JOIN found f ON f.n = d.n JOIN result r ON r.n = d.n

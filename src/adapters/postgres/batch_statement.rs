@@ -241,6 +241,7 @@ binds! {
     next: Option<&'static str> = extend |i| i.decisions.iter().map(|d| d.next_status().map(JobStatus::as_str));
     codes: &'static str = extend |i| i.decisions.iter().map(|d| d.outcome.code());
     messages: String = extend |i| i.decisions.iter().map(|d| d.outcome.message());
+    source: &'static str = push |i| i.record.event.source.as_str();
 }
 
 #[cfg(test)]

@@ -11,9 +11,11 @@ mod event_log;
 mod migrate;
 mod notifier;
 mod per_thread;
+mod reconcile;
 mod redelivery;
 mod rows;
 mod run;
+mod run_lock;
 mod schema;
 mod tls;
 

@@ -1,17 +1,12 @@
-//! The redelivery loop's state (`redelivery_checkpoints`,
-//! `redelivery_tries`) and its run lock: a session advisory lock, named
-//! after the deployment schema, held on a connection taken out of the pool
-//! for the run. Dropping the lock closes that connection, which releases it
-//! even if the run panics.
+//! The redelivery loop's state: `redelivery_checkpoints` and
+//! `redelivery_tries`.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
 use diesel::upsert::excluded;
-use diesel_async::pooled_connection::deadpool::Object;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 use crate::domain::redelivery::Tries;
 use crate::ports::{RedeliveryLog, StoreError};
@@ -20,35 +15,7 @@ use super::connection::query_error;
 use super::schema::{installation_events, redelivery_checkpoints, redelivery_tries};
 use super::PgStore;
 
-/// One run's hold on the lock.
-pub struct RunLock(#[allow(dead_code)] AsyncPgConnection);
-
-impl std::fmt::Debug for RunLock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RunLock")
-    }
-}
-
-#[derive(QueryableByName)]
-struct Locked {
-    #[diesel(sql_type = Bool)]
-    locked: bool,
-}
-
 impl RedeliveryLog for PgStore {
-    type Lock = RunLock;
-
-    async fn try_lock(&self) -> Result<Option<RunLock>, StoreError> {
-        let mut conn = Object::take(self.conn().await?);
-        let Locked { locked } = diesel::sql_query(
-            "SELECT pg_try_advisory_lock(hashtext('ghfe.redelivery.' || current_schema())) AS locked",
-        )
-        .get_result(&mut conn)
-        .await
-        .map_err(query_error)?;
-        Ok(locked.then_some(RunLock(conn)))
-    }
-
     async fn checkpoint(&self, app: i64) -> Result<Option<DateTime<Utc>>, StoreError> {
         let mut conn = self.conn().await?;
         redelivery_checkpoints::table

@@ -145,7 +145,7 @@ impl<'a> NewEventRow<'a> {
         payload: RawJson<'a>,
     ) -> Self {
         Self {
-            source: "webhook",
+            source: record.source.as_str(),
             event: &record.event,
             outcome,
             response,

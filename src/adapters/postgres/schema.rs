@@ -124,3 +124,15 @@ diesel::table! {
         gave_up -> Bool,
     }
 }
+
+diesel::table! {
+    reconcile_checks (job_id) {
+        job_id -> Int8,
+        checks -> Int4,
+        not_found -> Int4,
+        next_check_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(reconcile_checks -> jobs (job_id));
+diesel::allow_tables_to_appear_in_same_query!(jobs, reconcile_checks);

@@ -3,8 +3,8 @@
 
 use chrono::TimeDelta;
 
+use super::super::healing::service;
 use super::super::pg_options;
-use super::super::redelivery::service;
 use crate::adapters::postgres::PgStore;
 use crate::app::redelivery::{app_label, AppRun, RunOptions, RunReport};
 use crate::config::Settings;

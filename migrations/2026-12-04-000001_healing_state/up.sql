@@ -1,5 +1,5 @@
--- What the redelivery loop keeps between runs, so that a restart or another
--- replica continues where the last run stopped.
+-- What the redelivery and reconciliation loops keep between runs, so that a
+-- restart or another replica continues where the last run stopped.
 
 -- Per App: the scan of its delivery log may stop at this time next run.
 CREATE TABLE redelivery_checkpoints (
@@ -18,3 +18,12 @@ CREATE TABLE redelivery_tries (
 );
 
 CREATE INDEX idx_redelivery_tries_last ON redelivery_tries (last_tried_at);
+
+-- Per stale job the reconciler asked GitHub about: when to ask again, and
+-- how many times in a row GitHub did not know it.
+CREATE TABLE reconcile_checks (
+    job_id        BIGINT PRIMARY KEY,
+    checks        INT NOT NULL,
+    not_found     INT NOT NULL DEFAULT 0,
+    next_check_at TIMESTAMPTZ NOT NULL
+);
