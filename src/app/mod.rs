@@ -5,6 +5,7 @@ pub mod delivery_log;
 pub mod delivery_record;
 pub mod reconcile;
 pub mod redelivery;
+pub mod retention;
 pub mod setup;
 pub mod shutdown;
 pub mod staging_proxy;

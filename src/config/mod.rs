@@ -78,6 +78,7 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub redelivery: RedeliveryConfig,
     pub reconcile: ReconcileConfig,
+    pub retention: RetentionConfig,
     pub log: LogSettings,
     pub routing: RoutingSettings,
 }
@@ -242,6 +243,16 @@ pub struct ReconcileConfig {
     pub per_installation: usize,
     /// An installation's pass stops below this share of its rate limit.
     pub reserve_percent: u8,
+}
+
+/// `retention.*`: how long rows are kept; unset keeps them forever.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct RetentionConfig {
+    /// Days of `installation_events` kept (at least the redelivery window).
+    pub events_days: Option<u32>,
+    /// Days completed jobs are kept after their last change.
+    pub jobs_days: Option<u32>,
+    pub interval_seconds: u64,
 }
 
 /// `log.*`

@@ -107,6 +107,18 @@ fn http(settings: &Settings, problems: &mut Problems) {
         redelivery.max_pages >= 1 && redelivery.max_tries >= 1 && redelivery.max_run_seconds >= 1,
         "redelivery.max_pages, max_tries and max_run_seconds must be at least 1",
     );
+    let retention = &settings.retention;
+    if let Some(days) = retention.events_days {
+        let window = settings.redelivery.window_hours;
+        problems.check(
+            u64::from(days) * 24 >= window,
+            format!("retention.events_days ({days}) is shorter than redelivery.window_hours ({window} h): deduplication of redeliveries needs those rows"),
+        );
+    }
+    problems.check(
+        retention.jobs_days != Some(0) && retention.interval_seconds >= 10,
+        "retention.jobs_days must be at least 1 and retention.interval_seconds at least 10",
+    );
     let reconcile = &settings.reconcile;
     problems.check(
         reconcile.interval_seconds >= 10 && reconcile.per_installation >= 1,

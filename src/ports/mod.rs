@@ -9,6 +9,7 @@ pub mod job_source;
 pub mod job_store;
 pub mod reconcile_log;
 pub mod redelivery_log;
+pub mod retention;
 pub mod run_lock;
 pub mod staging_forwarder;
 
@@ -23,6 +24,7 @@ pub use job_store::{
 };
 pub use reconcile_log::{ReconcileLog, StaleJob};
 pub use redelivery_log::RedeliveryLog;
+pub use retention::Prunable;
 pub use run_lock::RunLocks;
 pub use staging_forwarder::{ForwardError, Forwardable, Relayed, StagingForwarder};
 

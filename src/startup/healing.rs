@@ -1,5 +1,5 @@
-//! The self-healing loops on their adapters: redelivery of lost
-//! deliveries and reconciliation of stale jobs.
+//! The background loops on their adapters: redelivery of lost deliveries,
+//! reconciliation of stale jobs, retention of old rows.
 
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use crate::adapters::github::GithubClient;
 use crate::adapters::postgres::PgStore;
 use crate::app::reconcile::{ReconcileSettings, Reconciler};
 use crate::app::redelivery::{Redelivery, RedeliverySettings, RunOptions};
+use crate::app::retention::{Retention, RetentionSettings};
 use crate::config::{ReconcileConfig, RedeliveryConfig, Settings};
 use crate::domain::redelivery::Policy;
 
@@ -61,6 +62,30 @@ pub fn reconciler(settings: &Settings, store: PgStore) -> anyhow::Result<Reconci
             deadline: Duration::from_millis(settings.webhook.deadline_ms),
         },
     ))
+}
+
+/// Retention as configured.
+pub fn retention(settings: &Settings, store: PgStore) -> Retention<PgStore> {
+    let days = |d: Option<u32>| d.map(|d| TimeDelta::days(i64::from(d)));
+    Retention::new(
+        store,
+        RetentionSettings {
+            events: days(settings.retention.events_days),
+            jobs: days(settings.retention.jobs_days),
+            max_run_time: Duration::from_secs(60),
+        },
+    )
+}
+
+/// Prunes old rows every `interval`, until aborted.
+pub async fn prune_every(retention: Retention<PgStore>, interval: Duration) {
+    let mut ticks = ticks(interval);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = retention.run().await {
+            tracing::warn!(error = %crate::ports::error_chain(&error), "retention run failed");
+        }
+    }
 }
 
 /// Runs redelivery now and every `interval`, until aborted.

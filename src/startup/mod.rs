@@ -324,10 +324,15 @@ impl Application {
     }
 }
 
-/// The redelivery and reconciliation loops, those enabled, when an App
-/// has credentials.
+/// The background loops that are enabled: retention when configured,
+/// redelivery and reconciliation when an App has credentials.
 fn healing_loops(settings: &Settings, store: &PgStore) -> anyhow::Result<Vec<JoinHandle<()>>> {
     let mut tasks = Vec::new();
+    let retention = healing::retention(settings, store.clone());
+    if retention.enabled() {
+        let interval = Duration::from_secs(settings.retention.interval_seconds);
+        tasks.push(tokio::spawn(healing::prune_every(retention, interval)));
+    }
     let service = healing::service(settings, store.clone())?;
     if !service.has_apps() {
         if settings.redelivery.enabled || settings.reconcile.enabled {

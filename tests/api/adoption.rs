@@ -243,6 +243,7 @@ async fn indexes_an_earlier_ghfe_made_are_kept_once_under_the_predecessor_names(
         names,
         [
             "idx_jobs_active",
+            "idx_jobs_completed_age",
             "idx_jobs_created",
             "idx_jobs_reconcile",
             "jobs_pkey"

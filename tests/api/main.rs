@@ -21,6 +21,7 @@ mod reconcile_runs;
 mod redelivery;
 mod redelivery_loop;
 mod redelivery_runs;
+mod retention;
 mod setup;
 mod tls;
 mod trace;

@@ -13,6 +13,7 @@ mod notifier;
 mod per_thread;
 mod reconcile;
 mod redelivery;
+mod retention;
 mod rows;
 mod run;
 mod run_lock;

@@ -1,5 +1,6 @@
 -- What the redelivery and reconciliation loops keep between runs, so that a
--- restart or another replica continues where the last run stopped.
+-- restart or another replica continues where the last run stopped, and the
+-- index the retention loop prunes completed jobs by.
 
 -- Per App: the scan of its delivery log may stop at this time next run.
 CREATE TABLE redelivery_checkpoints (
@@ -27,3 +28,6 @@ CREATE TABLE reconcile_checks (
     not_found     INT NOT NULL DEFAULT 0,
     next_check_at TIMESTAMPTZ NOT NULL
 );
+
+-- Completed jobs by age, for retention.jobs_days.
+CREATE INDEX IF NOT EXISTS idx_jobs_completed_age ON jobs (updated_at) WHERE status = 'completed';
