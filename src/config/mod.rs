@@ -197,6 +197,35 @@ pub struct PagesSettings {
     pub runs_on: String,
     pub history_per_page: u64,
     pub history_max_per_page: u64,
+    /// Who may read `/usage` and `/history`.
+    pub access: PagesAccessSetting,
+    /// Their bearer token with `access: bearer`; none: the trace secret.
+    #[serde(serialize_with = "mask::secret")]
+    pub token: Option<SecretString>,
+}
+
+/// `pages.access`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PagesAccessSetting {
+    /// Anyone who reaches ghfe (keep the paths internal).
+    Public,
+    /// `Authorization: Bearer <pages.token or trace.secret>`.
+    Bearer,
+}
+
+impl PagesSettings {
+    /// The token `/usage` and `/history` need, if any.
+    pub fn required_token<'a>(&'a self, trace: &'a TraceSettings) -> Option<&'a SecretString> {
+        match self.access {
+            PagesAccessSetting::Public => None,
+            PagesAccessSetting::Bearer => self
+                .token
+                .as_ref()
+                .or(trace.secret.as_ref())
+                .filter(|token| !secrecy::ExposeSecret::expose_secret(*token).is_empty()),
+        }
+    }
 }
 
 /// `rate_limit.*`: per client address, on `/setup/*`, `/trace/*`, `/api/*`.

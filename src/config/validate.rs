@@ -107,6 +107,11 @@ fn http(settings: &Settings, problems: &mut Problems) {
         redelivery.max_pages >= 1 && redelivery.max_tries >= 1 && redelivery.max_run_seconds >= 1,
         "redelivery.max_pages, max_tries and max_run_seconds must be at least 1",
     );
+    problems.check(
+        settings.pages.access == super::PagesAccessSetting::Public
+            || settings.pages.required_token(&settings.trace).is_some(),
+        "pages.access: bearer needs pages.token or trace.secret",
+    );
     let retention = &settings.retention;
     if let Some(days) = retention.events_days {
         let window = settings.redelivery.window_hours;

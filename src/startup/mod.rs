@@ -17,7 +17,9 @@ use secrecy::ExposeSecret;
 use tokio::task::JoinHandle;
 
 use crate::adapters::github::{AppCredentials, GithubClient};
-use crate::adapters::http::{routes, HttpState, Pages, RateLimit, TraceToken, WebhookOptions};
+use crate::adapters::http::{
+    routes, HttpState, Pages, PagesAccess, RateLimit, TraceToken, WebhookOptions,
+};
 use crate::adapters::postgres::{migrate, Direction, PgOptions, PgStore, SchemaBehind};
 use crate::adapters::staging::StagingClient;
 use crate::app::delivery_log::DeliveryLog;
@@ -224,6 +226,10 @@ impl Application {
             ready: AtomicBool::new(true),
         });
         let trace_token = web::Data::new(TraceToken(settings.trace.secret.clone()));
+        let pages_access = web::Data::new(match settings.pages.required_token(&settings.trace) {
+            Some(token) => PagesAccess::Bearer(token.clone()),
+            None => PagesAccess::Public,
+        });
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .with_context(|| {
                 format!(
@@ -247,6 +253,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(trace_token.clone())
+                .app_data(pages_access.clone())
                 .configure(move |cfg| routes::<Production>(cfg, &limit))
         })
         .workers(workers)

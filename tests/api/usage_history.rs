@@ -285,3 +285,56 @@ async fn bad_history_parameters_are_named() {
         }
     }
 }
+
+#[tokio::test]
+async fn with_bearer_access_the_pages_need_their_token() {
+    use crate::support::app::{spawn_app_with, TRACE_SECRET};
+    use ghfe::config::PagesAccessSetting;
+
+    let open = spawn_app().await;
+    assert_eq!(open.get("/usage.json", None).await.status, 200);
+    let own = spawn_app_with(|s| {
+        s.pages.access = PagesAccessSetting::Bearer;
+        s.pages.token = Some("pages-token".into());
+    })
+    .await;
+    for path in ["/usage", "/usage.json", "/history", "/history.json"] {
+        let refused = own.get(path, None).await;
+        assert_eq!(
+            (refused.status, refused.text.as_str()),
+            (401, "Unauthorized"),
+            "{path}"
+        );
+        assert_eq!(
+            own.get(path, Some(TRACE_SECRET)).await.status,
+            401,
+            "{path}"
+        );
+        assert_eq!(
+            own.get(path, Some("pages-token")).await.status,
+            200,
+            "{path}"
+        );
+    }
+    let shared = spawn_app_with(|s| s.pages.access = PagesAccessSetting::Bearer).await;
+    assert_eq!(
+        shared.get("/usage.json", Some(TRACE_SECRET)).await.status,
+        200
+    );
+    assert_eq!(shared.get("/usage.json", Some("wrong")).await.status, 401);
+}
+
+#[test]
+fn bearer_access_without_any_token_is_a_configuration_error() {
+    use crate::support::binary::{ghfe, stderr};
+    let output = ghfe(
+        &["check-config"],
+        &[("GHFE_ENV", "test"), ("GHFE__PAGES__ACCESS", "bearer")],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("pages.access: bearer needs pages.token or trace.secret"),
+        "{}",
+        stderr(&output)
+    );
+}

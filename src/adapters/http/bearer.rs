@@ -1,7 +1,8 @@
 //! The bearer token of `/trace/*` and `/api/*`: an extractor, so a handler
 //! that takes [`Authorized`] runs only for the right token. The token is
 //! compared in constant time; without a configured token the routes do not
-//! exist (404).
+//! exist (404). `/usage` and `/history` take [`PageReader`]: open, or behind
+//! a bearer token of their own (`pages.access`).
 
 use std::future::{ready, Ready};
 
@@ -36,6 +37,35 @@ fn authorize(req: &HttpRequest) -> Result<Authorized, HttpError> {
         .and_then(|token| token.0.clone())
         .filter(|secret| !secret.expose_secret().is_empty())
         .ok_or_else(|| HttpError::not_found("Not Found"))?;
+    bearer_matches(req, &secret).map(|()| Authorized)
+}
+
+/// Who may read the operator pages.
+#[derive(Debug, Clone)]
+pub enum PagesAccess {
+    Public,
+    /// Requests must carry this bearer token.
+    Bearer(SecretString),
+}
+
+/// Proof that the request may read the operator pages.
+#[derive(Debug)]
+pub struct PageReader;
+
+impl FromRequest for PageReader {
+    type Error = HttpError;
+    type Future = Ready<Result<Self, HttpError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let access = req.app_data::<web::Data<PagesAccess>>();
+        ready(match access.map(web::Data::get_ref) {
+            None | Some(PagesAccess::Public) => Ok(PageReader),
+            Some(PagesAccess::Bearer(secret)) => bearer_matches(req, secret).map(|()| PageReader),
+        })
+    }
+}
+
+fn bearer_matches(req: &HttpRequest, secret: &SecretString) -> Result<(), HttpError> {
     let token = req
         .headers()
         .get("Authorization")
@@ -43,7 +73,7 @@ fn authorize(req: &HttpRequest) -> Result<Authorized, HttpError> {
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or_default();
     if constant_time_eq(token.as_bytes(), secret.expose_secret().as_bytes()) {
-        Ok(Authorized)
+        Ok(())
     } else {
         Err(HttpError::refused(StatusCode::UNAUTHORIZED, "Unauthorized"))
     }

@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
+use super::bearer::PageReader;
 use super::error::HttpError;
 use super::HttpState;
 use crate::app::wiring::Wiring;
@@ -164,6 +165,7 @@ pub async fn html<W: Wiring>(
     req: HttpRequest,
     params: web::Query<HashMap<String, String>>,
     state: web::Data<HttpState<W>>,
+    _reader: PageReader,
 ) -> Result<HttpResponse, HttpError> {
     let (view, link) = history_view(&req, &params, &state).await?;
     Ok(with_link(
@@ -177,6 +179,7 @@ pub async fn json<W: Wiring>(
     req: HttpRequest,
     params: web::Query<HashMap<String, String>>,
     state: web::Data<HttpState<W>>,
+    _reader: PageReader,
 ) -> Result<HttpResponse, HttpError> {
     let (view, link) = history_view(&req, &params, &state).await?;
     let body = serde_json::json!({

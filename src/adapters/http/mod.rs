@@ -27,7 +27,7 @@ use actix_web::{web, HttpResponse};
 use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::SecretString;
 
-pub use bearer::TraceToken;
+pub use bearer::{PagesAccess, TraceToken};
 pub use pages::Pages;
 pub use rate_limit::RateLimit;
 

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
+use super::bearer::PageReader;
 use super::error::HttpError;
 use super::pages::age;
 use super::HttpState;
@@ -85,12 +86,18 @@ async fn usage_view<W: Wiring>(state: &HttpState<W>) -> Result<UsageView, HttpEr
 }
 
 /// `GET /usage`
-pub async fn html<W: Wiring>(state: web::Data<HttpState<W>>) -> Result<HttpResponse, HttpError> {
+pub async fn html<W: Wiring>(
+    state: web::Data<HttpState<W>>,
+    _reader: PageReader,
+) -> Result<HttpResponse, HttpError> {
     let view = usage_view(&state).await?;
     Ok(state.pages.render(StatusCode::OK, "usage.html", &view))
 }
 
 /// `GET /usage.json`
-pub async fn json<W: Wiring>(state: web::Data<HttpState<W>>) -> Result<HttpResponse, HttpError> {
+pub async fn json<W: Wiring>(
+    state: web::Data<HttpState<W>>,
+    _reader: PageReader,
+) -> Result<HttpResponse, HttpError> {
     Ok(HttpResponse::Ok().json(usage_view(&state).await?))
 }
