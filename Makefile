@@ -8,7 +8,10 @@ PG_TEST_PORT ?= 55433
 PG_E2E_DIR   := .local/pg-e2e
 PG_E2E_PORT  ?= 55435
 
-.PHONY: run test e2e bench db-stop lint
+.PHONY: help run test e2e bench db-stop lint
+
+help: ## this list (a bare `make` prints it)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## build ghfe and serve it on :8080 against a local PostgreSQL (Ctrl-C stops)
 	@scripts/pg.sh start $(PG_DEV_DIR) $(PG_DEV_PORT)

@@ -3,13 +3,14 @@
 # PostgreSQL with sample jobs and workers, a fake GitHub on loopback
 # (tests/e2e/fake_github.py), and ghfe; loads /usage, /history and each setup
 # outcome in headless Chromium; fails when a page lacks its expected text.
-# Screenshots land in docs/screenshots/ (or $E2E_SHOTS).
+# Screenshots land in .local/screenshots/, or $E2E_SHOTS (E2E_SHOTS=docs/screenshots
+# refreshes the README's).
 #   scripts/e2e.sh <cluster dir> <port>
 set -euo pipefail
 dir=$1 port=$2
 ghfe_port=${E2E_GHFE_PORT:-18090}
 github_port=${E2E_GITHUB_PORT:-18091}
-shots=${E2E_SHOTS:-docs/screenshots}
+shots=${E2E_SHOTS:-.local/screenshots}
 work=$(mktemp -d)
 pids=()
 
