@@ -8,6 +8,7 @@ pub mod adapters;
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod metric_help;
 pub mod ports;
 pub mod startup;
 pub mod telemetry;

@@ -113,6 +113,7 @@ pub fn metrics_handle() -> PrometheusHandle {
             let handle = recorder.handle();
             // Fails only if another recorder is installed; then ours stays idle.
             drop(metrics::set_global_recorder(recorder));
+            crate::metric_help::describe();
             handle
         })
         .clone()

@@ -361,16 +361,47 @@ fn healing_loops(settings: &Settings, store: &PgStore) -> anyhow::Result<Vec<Joi
     Ok(tasks)
 }
 
-/// Refreshes the pool gauges and drains histogram buckets.
+/// Refreshes the pool and demand gauges and drains histogram buckets.
 async fn upkeep(store: PgStore) {
     let handle = metrics_handle();
+    let mut pools = std::collections::BTreeSet::new();
     loop {
         let (open, idle, max) = store.pool_status();
         let gauge = |count: usize| f64::from(u32::try_from(count).unwrap_or(u32::MAX));
         metrics::gauge!("ghfe_db_pool_connections", "state" => "open").set(gauge(open));
         metrics::gauge!("ghfe_db_pool_connections", "state" => "idle").set(gauge(idle));
         metrics::gauge!("ghfe_db_pool_max_connections").set(gauge(max));
+        demand_gauges(&store, &mut pools).await;
         handle.run_upkeep();
         tokio::time::sleep(UPKEEP_INTERVAL).await;
     }
+}
+
+/// `ghfe_jobs{pool,status}` and the oldest pending job's age per pool;
+/// a pool that emptied reads 0. `ghfe_database_up` says whether it worked.
+async fn demand_gauges(store: &PgStore, pools: &mut std::collections::BTreeSet<String>) {
+    let Ok(demand) = store.pool_demand().await else {
+        metrics::gauge!("ghfe_database_up").set(0.0);
+        return;
+    };
+    metrics::gauge!("ghfe_database_up").set(1.0);
+    let mut seen = std::collections::BTreeSet::new();
+    #[allow(clippy::cast_precision_loss)]
+    for pool in &demand {
+        let name = pool.pool.clone();
+        metrics::gauge!("ghfe_jobs", "pool" => name.clone(), "status" => "pending")
+            .set(pool.pending as f64);
+        metrics::gauge!("ghfe_jobs", "pool" => name.clone(), "status" => "running")
+            .set(pool.running as f64);
+        metrics::gauge!("ghfe_oldest_pending_job_age_seconds", "pool" => name.clone())
+            .set(pool.oldest_pending_seconds);
+        seen.insert(name);
+    }
+    for gone in pools.difference(&seen) {
+        for status in ["pending", "running"] {
+            metrics::gauge!("ghfe_jobs", "pool" => gone.clone(), "status" => status).set(0.0);
+        }
+        metrics::gauge!("ghfe_oldest_pending_job_age_seconds", "pool" => gone.clone()).set(0.0);
+    }
+    pools.extend(seen);
 }

@@ -71,3 +71,80 @@ async fn metrics_count_job_transitions_and_queue_time() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_metric_is_described_and_demand_is_gauged_per_pool() {
+    use crate::support::app::spawn_app_with;
+    use crate::support::fixtures::{body, job};
+    use ghfe::config::{MatchModeSetting, RuleSettings};
+    use std::time::{Duration, Instant};
+
+    let app = spawn_app_with(|s| {
+        s.routing.rules.insert(
+            0,
+            RuleSettings {
+                name: "gauged".into(),
+                scope: None,
+                labels: vec!["gauged-label".into()],
+                pool: "gauged-pool".into(),
+                image: "img".into(),
+                priority: 0,
+                mode: MatchModeSetting::Exact,
+            },
+        );
+    })
+    .await;
+    for id in [61, 62] {
+        app.deliver(
+            "workflow_job",
+            body(&job("workflow_job.queued.json", id, &["gauged-label"])),
+        )
+        .await;
+    }
+    app.db
+        .batch_execute("UPDATE jobs SET created_at = now() - interval '1 hour' WHERE job_id = 61")
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let metrics = loop {
+        let metrics = app.get("/metrics", None).await.text;
+        if value(
+            &metrics,
+            "ghfe_jobs{pool=\"gauged-pool\",status=\"pending\"}",
+        ) == Some(2.0)
+        {
+            break metrics;
+        }
+        assert!(Instant::now() < deadline, "no demand gauge in\n{metrics}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let oldest = value(
+        &metrics,
+        "ghfe_oldest_pending_job_age_seconds{pool=\"gauged-pool\"}",
+    );
+    assert!(oldest.is_some_and(|age| age >= 3600.0), "{oldest:?}");
+    assert_eq!(value(&metrics, "ghfe_database_up"), Some(1.0));
+    assert!(metrics.contains("ghfe_build_info{version=\""), "{metrics}");
+    // Every family has its help and type.
+    let families: std::collections::BTreeSet<&str> = metrics
+        .lines()
+        .filter(|line| line.starts_with("ghfe_"))
+        .filter_map(|line| line.split(['{', ' ']).next())
+        .map(|name| {
+            ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|suffix| name.strip_suffix(suffix))
+                .unwrap_or(name)
+        })
+        .collect();
+    for family in families {
+        assert!(
+            metrics.contains(&format!("# HELP {family} ")),
+            "no help for {family}"
+        );
+        assert!(
+            metrics.contains(&format!("# TYPE {family} ")),
+            "no type for {family}"
+        );
+    }
+}

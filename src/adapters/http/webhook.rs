@@ -142,6 +142,8 @@ pub async fn receive<W: Wiring>(
         ),
         Err(rejection) => {
             let outcome = rejection.outcome().to_owned();
+            metrics::counter!("ghfe_webhook_rejected_total", "reason" => outcome.clone())
+                .increment(1);
             (rejection.response(), outcome, None)
         }
     };

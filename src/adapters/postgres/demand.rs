@@ -149,3 +149,47 @@ pub async fn history(
         total: u64::try_from(total).unwrap_or(0),
     })
 }
+
+/// Active demand of one pool, for the metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolDemand {
+    pub pool: String,
+    pub pending: i64,
+    pub running: i64,
+    /// Seconds since the oldest pending job was stored; 0 when none.
+    pub oldest_pending_seconds: f64,
+}
+
+#[derive(QueryableByName)]
+struct PoolRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pool: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pending: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    running: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    oldest: f64,
+}
+
+/// Pending and running jobs per pool, from the active-jobs index.
+pub async fn pool_demand(conn: &mut AsyncPgConnection) -> QueryResult<Vec<PoolDemand>> {
+    let rows: Vec<PoolRow> = diesel::sql_query(
+        "SELECT k8s_pool AS pool, \
+                count(*) FILTER (WHERE status = 'pending') AS pending, \
+                count(*) FILTER (WHERE status = 'running') AS running, \
+                coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'pending')), 0)::float8 AS oldest \
+         FROM jobs WHERE status <> 'completed' AND status <> 'failed' GROUP BY k8s_pool",
+    )
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| PoolDemand {
+            pool: row.pool,
+            pending: row.pending,
+            running: row.running,
+            oldest_pending_seconds: row.oldest,
+        })
+        .collect())
+}

@@ -30,6 +30,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tokio::task::JoinHandle;
 
 pub use connection::{check_url, PgOptions};
+pub use demand::PoolDemand;
 pub use migrate::{migrate, required_version, Direction, SchemaBehind};
 
 use crate::domain::event_query::EventQuery;
@@ -99,6 +100,15 @@ impl PgStore {
 
     async fn conn(&self) -> Result<Object<AsyncPgConnection>, StoreError> {
         self.inner.pool.get().await.map_err(pool_error)
+    }
+
+    /// Pending and running jobs per pool, for the metrics.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn pool_demand(&self) -> Result<Vec<PoolDemand>, StoreError> {
+        let mut conn = self.conn().await?;
+        demand::pool_demand(&mut conn).await.map_err(query_error)
     }
 
     /// Pool gauges: (connections open, connections idle, max size).
