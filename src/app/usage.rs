@@ -4,11 +4,48 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::domain::history::HistoryQuery;
 use crate::domain::job::JobStatus;
-use crate::ports::{DemandLog, HistoryPage, JobListing, StoreError, WorkerListing};
+use crate::ports::{DemandLog, HistoryPage, IgnoredJob, JobListing, StoreError, WorkerListing};
+
+/// Ignored job deliveries listed at most.
+const IGNORED_SHOWN: i64 = 50;
+
+/// What `/usage` shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Usage {
+    pub totals: Totals,
+    pub groups: Vec<UsageGroup>,
+    pub ignored: Vec<IgnoredJob>,
+}
+
+/// The whole fleet's demand and supply.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub jobs_pending: usize,
+    pub jobs_running: usize,
+    pub pods_starting: usize,
+    pub pods_running: usize,
+    pub pods_failed: usize,
+    pub oldest_pending_seconds: Option<i64>,
+}
+
+impl Totals {
+    fn of(groups: &[UsageGroup]) -> Self {
+        groups.iter().fold(Self::default(), |total, group| Self {
+            jobs_pending: total.jobs_pending + group.jobs_pending,
+            jobs_running: total.jobs_running + group.jobs_running,
+            pods_starting: total.pods_starting + group.workers_pending,
+            pods_running: total.pods_running + group.workers_running,
+            pods_failed: total.pods_failed + group.workers_failed,
+            oldest_pending_seconds: total
+                .oldest_pending_seconds
+                .max(group.oldest_pending_seconds),
+        })
+    }
+}
 
 /// Reads demand and supply for `/usage` and `/history`.
 #[derive(Debug, Clone)]
@@ -22,13 +59,21 @@ impl<S: DemandLog> Demand<S> {
     }
 
     /// Active jobs and workers, grouped, ages as of `now`.
-    pub async fn usage(&self, now: DateTime<Utc>) -> Result<Vec<UsageGroup>, StoreError> {
+    /// The fleet now: groups, totals, and the job deliveries no rule
+    /// matched in the last day.
+    pub async fn usage(&self, now: DateTime<Utc>) -> Result<Usage, StoreError> {
+        let day = now - TimeDelta::days(1);
         let jobs = self.store.active_jobs().await?;
-        let workers = self.store.active_workers().await?;
-        Ok(group(jobs, workers, now))
+        let workers = self.store.active_workers(day).await?;
+        let ignored = self.store.ignored_jobs(day, IGNORED_SHOWN).await?;
+        let groups = group(jobs, workers, now);
+        Ok(Usage {
+            totals: Totals::of(&groups),
+            groups,
+            ignored,
+        })
     }
 
-    /// One page of jobs, newest first.
     pub async fn history(&self, query: &HistoryQuery) -> Result<HistoryPage, StoreError> {
         self.store.history(query).await
     }
@@ -48,8 +93,23 @@ pub struct UsageGroup {
     pub oldest_pending_seconds: Option<i64>,
     pub workers_pending: usize,
     pub workers_running: usize,
+    /// Workers that failed in the last day.
+    pub workers_failed: usize,
     /// The group's jobs, oldest first.
     pub jobs: Vec<UsageJob>,
+    /// The group's runner pods, oldest first.
+    pub workers: Vec<UsageWorker>,
+}
+
+/// A runner pod of a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageWorker {
+    pub pod_name: String,
+    pub node: Option<String>,
+    pub status: &'static str,
+    pub age_seconds: i64,
+    /// The scheduler's `failure_info`, as `key: value` text.
+    pub failure: Option<String>,
 }
 
 /// One job of a group.
@@ -83,7 +143,9 @@ pub fn group(
         oldest_pending_seconds: None,
         workers_pending: 0,
         workers_running: 0,
+        workers_failed: 0,
         jobs: Vec::new(),
+        workers: Vec::new(),
     };
     for job in jobs {
         let key = (
@@ -127,20 +189,49 @@ pub fn group(
                 worker.entity_type.as_deref().unwrap_or_default(),
             )
         });
-        if worker.status == JobStatus::Pending {
-            group.workers_pending += 1;
-        } else {
-            group.workers_running += 1;
+        match worker.status {
+            JobStatus::Pending => group.workers_pending += 1,
+            JobStatus::Failed => group.workers_failed += 1,
+            _ => group.workers_running += 1,
         }
         if let Some(pool) = &worker.k8s_pool {
             add_pool(&mut group.pools, pool);
         }
+        group.workers.push(UsageWorker {
+            pod_name: worker.pod_name,
+            node: worker.k8s_node,
+            status: worker.status.as_str(),
+            age_seconds: (now - worker.created_at).num_seconds().max(0),
+            failure: worker.failure_info.as_ref().map(readable),
+        });
     }
     let mut groups: Vec<UsageGroup> = groups.into_values().collect();
     groups.sort_by(|a, b| {
         (a.entity_name.to_lowercase(), &a.labels).cmp(&(b.entity_name.to_lowercase(), &b.labels))
     });
     groups
+}
+
+/// `failure_info` for people: an object as `key: value; …`, a string as
+/// itself, anything else as JSON; at most 300 characters.
+fn readable(info: &serde_json::Value) -> String {
+    let text = match info {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .map(|(key, value)| match value {
+                serde_json::Value::String(text) => format!("{key}: {text}"),
+                other => format!("{key}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    };
+    let mut short: String = text.chars().take(300).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    short
 }
 
 fn add_pool(pools: &mut Vec<String>, pool: &str) {
@@ -206,6 +297,8 @@ mod tests {
             entity_type: Some("Organization".into()),
             labels: ["RISCV"].into_iter().collect(),
             k8s_pool: Some("pool-b".into()),
+            k8s_node: Some("node-1".into()),
+            failure_info: None,
             created_at: now,
         }];
         let groups = group(jobs, workers, now);
@@ -235,6 +328,61 @@ mod tests {
         assert_eq!(
             zeta.jobs.iter().map(|j| j.job_id).collect::<Vec<_>>(),
             [1, 2, 3]
+        );
+    }
+
+    #[test]
+    fn failed_workers_count_apart_and_say_why() {
+        let now = Utc::now();
+        let worker = |pod: &str, status, info: Option<serde_json::Value>| WorkerListing {
+            pod_name: pod.into(),
+            status,
+            entity_id: Some(EntityId(10)),
+            entity_name: Some("zeta".into()),
+            entity_type: Some("Organization".into()),
+            labels: ["riscv"].into_iter().collect(),
+            k8s_pool: Some("pool".into()),
+            k8s_node: None,
+            failure_info: info,
+            created_at: now - TimeDelta::seconds(60),
+        };
+        let groups = group(
+            vec![],
+            vec![
+                worker("ok", JobStatus::Running, None),
+                worker(
+                    "bad",
+                    JobStatus::Failed,
+                    Some(serde_json::json!({"reason": "ImagePullBackOff", "exit_code": 1})),
+                ),
+                worker(
+                    "odd",
+                    JobStatus::Failed,
+                    Some(serde_json::json!("OOMKilled")),
+                ),
+            ],
+            now,
+        );
+        let totals = Totals::of(&groups);
+        assert_eq!((totals.pods_running, totals.pods_failed), (1, 2));
+        let failures: Vec<_> = groups[0]
+            .workers
+            .iter()
+            .map(|w| w.failure.clone())
+            .collect();
+        assert_eq!(
+            failures,
+            [
+                None,
+                Some("exit_code: 1; reason: ImagePullBackOff".into()),
+                Some("OOMKilled".into())
+            ]
+        );
+        assert_eq!(
+            readable(&serde_json::json!("x".repeat(400)))
+                .chars()
+                .count(),
+            301
         );
     }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::delivery::Entity;
 use crate::domain::history::HistoryQuery;
-use crate::domain::ids::{EntityId, JobId};
+use crate::domain::ids::{EntityId, EventId, JobId};
 use crate::domain::job::JobStatus;
 use crate::domain::labels::LabelSet;
 
@@ -42,7 +42,21 @@ pub struct WorkerListing {
     pub entity_type: Option<String>,
     pub labels: LabelSet,
     pub k8s_pool: Option<String>,
+    pub k8s_node: Option<String>,
+    /// Why the scheduler failed it, as it wrote it.
+    pub failure_info: Option<serde_json::Value>,
     pub created_at: DateTime<Utc>,
+}
+
+/// A job delivery that no routing rule matched: the job stays queued on
+/// GitHub, so a label typo shows here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredJob {
+    pub event_id: EventId,
+    pub received_at: DateTime<Utc>,
+    pub repo_full_name: Option<String>,
+    pub job_id: Option<JobId>,
+    pub labels: Vec<String>,
 }
 
 /// One page of history and the number of jobs in the window.
@@ -60,12 +74,26 @@ pub trait DemandLog: Send + Sync + 'static {
     /// As for [`super::JobStore::apply`].
     fn active_jobs(&self) -> impl Future<Output = Result<Vec<JobListing>, StoreError>> + Send;
 
-    /// Workers still pending or running.
+    /// Workers still pending or running, and those that failed since
+    /// `failed_since`.
     ///
     /// # Errors
     /// As for [`super::JobStore::apply`].
-    fn active_workers(&self)
-        -> impl Future<Output = Result<Vec<WorkerListing>, StoreError>> + Send;
+    fn active_workers(
+        &self,
+        failed_since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<WorkerListing>, StoreError>> + Send;
+
+    /// Job deliveries no rule matched since `since`, newest first, at most
+    /// `limit`.
+    ///
+    /// # Errors
+    /// As for [`super::JobStore::apply`].
+    fn ignored_jobs(
+        &self,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<IgnoredJob>, StoreError>> + Send;
 
     /// Jobs created in the query's window, newest first, one page of them.
     ///

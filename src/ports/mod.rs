@@ -15,7 +15,7 @@ pub mod staging_forwarder;
 
 pub use delivery_source::{AttemptPage, DeliverySource, SourceError};
 
-pub use demand::{DemandLog, HistoryPage, JobListing, WorkerListing};
+pub use demand::{DemandLog, HistoryPage, IgnoredJob, JobListing, WorkerListing};
 pub use event_log::{EventCount, EventLog, EventSummary, EventsPage};
 pub use installation_lookup::{InstallationLookup, LookupError};
 pub use job_source::{JobAnswer, JobSource};

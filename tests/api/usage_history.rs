@@ -338,3 +338,106 @@ fn bearer_access_without_any_token_is_a_configuration_error() {
         stderr(&output)
     );
 }
+
+#[tokio::test]
+async fn usage_shows_fleet_totals_pods_failures_and_jobs_no_rule_matched() {
+    use crate::support::fixtures::{body, job as job_payload};
+
+    let app = spawn_app().await;
+    job(&app, 71, "acme", json!(["riscv"]), "pending", 45).await;
+    worker(
+        &app,
+        "pod-ok",
+        "acme",
+        json!(["riscv"]),
+        "scw-em-rv1",
+        "running",
+    )
+    .await;
+    app.db
+        .execute(
+            "INSERT INTO workers (pod_name, entity_id, entity_name, entity_type, job_labels, k8s_pool, k8s_node, status, failure_info) \
+             VALUES ('pod-bad', 4, 'acme', 'Organization', '[\"riscv\"]', 'scw-em-rv1', 'node-7', 'failed', $1)",
+            &[&json!({"reason": "ImagePullBackOff", "message": "<script>alert(1)</script>"})],
+        )
+        .await
+        .unwrap();
+    let typo = app
+        .deliver(
+            "workflow_job",
+            body(&job_payload(
+                "workflow_job.queued.json",
+                72,
+                &["ubuntu-24.04-riscvv"],
+            )),
+        )
+        .await;
+    assert_eq!(typo.status, 200);
+
+    let usage = json_of(&app, "/usage.json").await;
+    assert_eq!(usage["totals"]["jobs_pending"], 1);
+    assert_eq!(usage["totals"]["pods_running"], 1);
+    assert_eq!(usage["totals"]["pods_failed"], 1);
+    assert!(usage["totals"]["oldest_pending_seconds"].as_i64() >= Some(45 * 60));
+    let workers = &usage["groups"][0]["workers"];
+    assert_eq!(workers[0]["pod_name"], "pod-ok");
+    assert_eq!(workers[1]["node"], "node-7");
+    assert_eq!(
+        workers[1]["failure"],
+        "message: <script>alert(1)</script>; reason: ImagePullBackOff"
+    );
+    assert_eq!(usage["ignored"][0]["job_id"], 72);
+    assert_eq!(
+        usage["ignored"][0]["labels"],
+        json!(["ubuntu-24.04-riscvv"])
+    );
+
+    let page = app.get("/usage", None).await.text;
+    assert!(page.contains("pods failed (24 h)"), "{page}");
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
+            || page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<script>alert(1)"), "unescaped");
+    assert!(page.contains("<code>ubuntu-24.04-riscvv</code>"), "{page}");
+    assert!(!page.contains("http-equiv=\"refresh\""));
+}
+
+#[tokio::test]
+async fn usage_reloads_itself_when_asked_within_bounds() {
+    let app = spawn_app().await;
+    let page = app.get("/usage?refresh=30", None).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text
+            .contains(r#"<meta http-equiv="refresh" content="30">"#),
+        "{}",
+        page.text
+    );
+    for bad in ["2", "abc", "99999", ""] {
+        let refused = app.get(&format!("/usage?refresh={bad}"), None).await;
+        assert_eq!(
+            (refused.status, refused.text.as_str()),
+            (
+                400,
+                "invalid parameter refresh, expected seconds from 5 to 3600"
+            ),
+            "{bad}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_empty_fleet_says_so() {
+    let app = spawn_app().await;
+    let page = app.get("/usage", None).await.text;
+    assert!(page.contains("No active jobs or workers."), "{page}");
+    assert!(
+        page.contains("None: every job delivery found a routing rule."),
+        "{page}"
+    );
+    let usage = json_of(&app, "/usage.json").await;
+    assert_eq!(usage["totals"]["jobs_pending"], 0);
+    assert_eq!(usage["ignored"], json!([]));
+}

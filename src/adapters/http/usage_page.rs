@@ -1,5 +1,7 @@
 //! `GET /usage` and `GET /usage.json`: live demand and supply.
 
+use std::collections::HashMap;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{SecondsFormat, Utc};
@@ -15,7 +17,41 @@ use crate::app::wiring::Wiring;
 #[derive(Serialize)]
 struct UsageView {
     generated_at: String,
+    /// Seconds between reloads of the page, when asked (`?refresh=`).
+    refresh: Option<u32>,
+    totals: TotalsView,
     groups: Vec<GroupView>,
+    ignored: Vec<IgnoredView>,
+}
+
+#[derive(Serialize)]
+struct TotalsView {
+    jobs_pending: usize,
+    jobs_running: usize,
+    pods_starting: usize,
+    pods_running: usize,
+    pods_failed: usize,
+    oldest_pending_seconds: Option<i64>,
+    oldest_pending: String,
+}
+
+#[derive(Serialize)]
+struct WorkerView {
+    pod_name: String,
+    node: Option<String>,
+    status: &'static str,
+    age_seconds: i64,
+    age: String,
+    failure: Option<String>,
+}
+
+#[derive(Serialize)]
+struct IgnoredView {
+    event_id: i64,
+    received_at: String,
+    repo_full_name: Option<String>,
+    job_id: Option<i64>,
+    labels: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -31,7 +67,9 @@ struct GroupView {
     oldest_pending: String,
     workers_pending: usize,
     workers_running: usize,
+    workers_failed: usize,
     jobs: Vec<JobView>,
+    workers: Vec<WorkerView>,
 }
 
 #[derive(Serialize)]
@@ -59,6 +97,19 @@ impl From<UsageGroup> for GroupView {
             oldest_pending: group.oldest_pending_seconds.map(age).unwrap_or_default(),
             workers_pending: group.workers_pending,
             workers_running: group.workers_running,
+            workers_failed: group.workers_failed,
+            workers: group
+                .workers
+                .into_iter()
+                .map(|worker| WorkerView {
+                    pod_name: worker.pod_name,
+                    node: worker.node,
+                    status: worker.status,
+                    age_seconds: worker.age_seconds,
+                    age: age(worker.age_seconds),
+                    failure: worker.failure,
+                })
+                .collect(),
             jobs: group
                 .jobs
                 .into_iter()
@@ -76,21 +127,65 @@ impl From<UsageGroup> for GroupView {
     }
 }
 
-async fn usage_view<W: Wiring>(state: &HttpState<W>) -> Result<UsageView, HttpError> {
+async fn usage_view<W: Wiring>(
+    state: &HttpState<W>,
+    refresh: Option<u32>,
+) -> Result<UsageView, HttpError> {
     let now = Utc::now();
-    let groups = state.demand.usage(now).await?;
+    let usage = state.demand.usage(now).await?;
+    let totals = usage.totals;
     Ok(UsageView {
         generated_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
-        groups: groups.into_iter().map(GroupView::from).collect(),
+        refresh,
+        totals: TotalsView {
+            jobs_pending: totals.jobs_pending,
+            jobs_running: totals.jobs_running,
+            pods_starting: totals.pods_starting,
+            pods_running: totals.pods_running,
+            pods_failed: totals.pods_failed,
+            oldest_pending_seconds: totals.oldest_pending_seconds,
+            oldest_pending: totals.oldest_pending_seconds.map(age).unwrap_or_default(),
+        },
+        groups: usage.groups.into_iter().map(GroupView::from).collect(),
+        ignored: usage
+            .ignored
+            .into_iter()
+            .map(|job| IgnoredView {
+                event_id: job.event_id.0,
+                received_at: job.received_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                repo_full_name: job.repo_full_name,
+                job_id: job.job_id.map(|id| id.0),
+                labels: job.labels,
+            })
+            .collect(),
     })
+}
+
+/// `?refresh=N`: reload every N seconds, 5 to 3600.
+fn refresh(params: &HashMap<String, String>) -> Result<Option<u32>, HttpError> {
+    params
+        .get("refresh")
+        .map(|value| {
+            value
+                .parse::<u32>()
+                .ok()
+                .filter(|seconds| (5..=3600).contains(seconds))
+                .ok_or_else(|| {
+                    HttpError::bad_request(
+                        "invalid parameter refresh, expected seconds from 5 to 3600",
+                    )
+                })
+        })
+        .transpose()
 }
 
 /// `GET /usage`
 pub async fn html<W: Wiring>(
     state: web::Data<HttpState<W>>,
+    params: web::Query<HashMap<String, String>>,
     _reader: PageReader,
 ) -> Result<HttpResponse, HttpError> {
-    let view = usage_view(&state).await?;
+    let view = usage_view(&state, refresh(&params)?).await?;
     Ok(state.pages.render(StatusCode::OK, "usage.html", &view))
 }
 
@@ -99,5 +194,5 @@ pub async fn json<W: Wiring>(
     state: web::Data<HttpState<W>>,
     _reader: PageReader,
 ) -> Result<HttpResponse, HttpError> {
-    Ok(HttpResponse::Ok().json(usage_view(&state).await?))
+    Ok(HttpResponse::Ok().json(usage_view(&state, None).await?))
 }

@@ -6,10 +6,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::domain::delivery::Entity;
 use crate::domain::history::HistoryQuery;
-use crate::domain::ids::{EntityId, JobId};
+use crate::domain::ids::{EntityId, EventId, JobId};
 use crate::domain::job::JobStatus;
 use crate::domain::labels::LabelSet;
-use crate::ports::{HistoryPage, JobListing, WorkerListing};
+use crate::ports::{HistoryPage, IgnoredJob, JobListing, WorkerListing};
 
 use super::rows::Status;
 use super::schema::{jobs, workers};
@@ -80,6 +80,8 @@ struct WorkerListingRow {
     entity_type: Option<String>,
     job_labels: Option<serde_json::Value>,
     k8s_pool: Option<String>,
+    k8s_node: Option<String>,
+    failure_info: Option<serde_json::Value>,
     created_at: DateTime<Utc>,
 }
 
@@ -93,6 +95,8 @@ impl From<WorkerListingRow> for WorkerListing {
             entity_type: row.entity_type,
             labels: labels(row.job_labels.as_ref()),
             k8s_pool: row.k8s_pool,
+            k8s_node: row.k8s_node,
+            failure_info: row.failure_info,
             created_at: row.created_at,
         }
     }
@@ -110,10 +114,18 @@ pub async fn active_jobs(conn: &mut AsyncPgConnection) -> QueryResult<Vec<JobLis
     Ok(rows.into_iter().map(JobListing::from).collect())
 }
 
-pub async fn active_workers(conn: &mut AsyncPgConnection) -> QueryResult<Vec<WorkerListing>> {
+pub async fn active_workers(
+    conn: &mut AsyncPgConnection,
+    failed_since: DateTime<Utc>,
+) -> QueryResult<Vec<WorkerListing>> {
+    let active = workers::status
+        .eq(Status(JobStatus::Pending))
+        .or(workers::status.eq(Status(JobStatus::Running)));
+    let failed = workers::status
+        .eq(Status(JobStatus::Failed))
+        .and(workers::updated_at.ge(failed_since));
     let rows: Vec<WorkerListingRow> = workers::table
-        .filter(workers::status.ne(Status(JobStatus::Completed)))
-        .filter(workers::status.ne(Status(JobStatus::Failed)))
+        .filter(active.or(failed))
         .order((workers::created_at, workers::pod_name))
         .limit(ACTIVE_LIMIT)
         .select(WorkerListingRow::as_select())
@@ -190,6 +202,52 @@ pub async fn pool_demand(conn: &mut AsyncPgConnection) -> QueryResult<Vec<PoolDe
             pending: row.pending,
             running: row.running,
             oldest_pending_seconds: row.oldest,
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct IgnoredRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    received_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    repo_full_name: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    job_id: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
+    labels: Option<serde_json::Value>,
+}
+
+/// Job deliveries no routing rule matched, newest first (from the time
+/// index, stopping at `limit`); their stored payload is the job's labels,
+/// URL and repository.
+pub async fn ignored_jobs(
+    conn: &mut AsyncPgConnection,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<IgnoredJob>> {
+    let rows: Vec<IgnoredRow> = diesel::sql_query(
+        "SELECT id, received_at, repo_full_name, job_id, payload->'labels' AS labels \
+         FROM installation_events WHERE outcome = 'ignored_no_label' AND received_at >= $1 \
+         ORDER BY received_at DESC LIMIT $2",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(since)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| IgnoredJob {
+            event_id: EventId(row.id),
+            received_at: row.received_at,
+            repo_full_name: row.repo_full_name,
+            job_id: row.job_id.map(JobId),
+            labels: labels(row.labels.as_ref())
+                .iter()
+                .map(str::to_owned)
+                .collect(),
         })
         .collect())
 }

@@ -39,7 +39,7 @@ use crate::domain::ids::{EntityId, EventId, InstallationId, JobId};
 use crate::domain::job::JobRow;
 use crate::ports::{
     Applied, Change, DeliveryRecord, DemandLog, EventCount, EventLog, EventSummary, EventsPage,
-    HistoryPage, JobListing, JobStore, StoreError, WorkerListing,
+    HistoryPage, IgnoredJob, JobListing, JobStore, StoreError, WorkerListing,
 };
 
 use batch_statement::Item;
@@ -238,9 +238,25 @@ impl DemandLog for PgStore {
         demand::active_jobs(&mut conn).await.map_err(query_error)
     }
 
-    async fn active_workers(&self) -> Result<Vec<WorkerListing>, StoreError> {
+    async fn active_workers(
+        &self,
+        failed_since: DateTime<Utc>,
+    ) -> Result<Vec<WorkerListing>, StoreError> {
         let mut conn = self.conn().await?;
-        demand::active_workers(&mut conn).await.map_err(query_error)
+        demand::active_workers(&mut conn, failed_since)
+            .await
+            .map_err(query_error)
+    }
+
+    async fn ignored_jobs(
+        &self,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<IgnoredJob>, StoreError> {
+        let mut conn = self.conn().await?;
+        demand::ignored_jobs(&mut conn, since, limit)
+            .await
+            .map_err(query_error)
     }
 
     async fn history(&self, query: &HistoryQuery) -> Result<HistoryPage, StoreError> {
