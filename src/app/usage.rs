@@ -274,6 +274,7 @@ mod tests {
             job_name: None,
             job_conclusion: None,
             created_at: now - TimeDelta::seconds(age),
+            github_created_at: None,
             started_at: None,
             completed_at: None,
         }

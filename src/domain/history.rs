@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
+use super::job::JobStatus;
+
 /// A validated history query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryQuery {
@@ -13,6 +15,52 @@ pub struct HistoryQuery {
     pub until: Option<DateTime<Utc>>,
     pub page: u64,
     pub per_page: u64,
+    pub filters: HistoryFilters,
+}
+
+/// What `/history` narrows to, each compared exactly.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryFilters {
+    /// The owner's login.
+    pub account: Option<String>,
+    /// `owner/name`.
+    pub repository: Option<String>,
+    pub pool: Option<String>,
+    pub status: Option<JobStatus>,
+    pub conclusion: Option<String>,
+}
+
+/// Longest accepted text filter.
+const MAX_FILTER: usize = 200;
+
+impl HistoryFilters {
+    /// Reads the filters; `get` returns a non-empty parameter's value.
+    pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Self, InvalidParameter> {
+        let text = |name: &'static str| match get(name) {
+            Some(value) if value.len() > MAX_FILTER || value.chars().any(char::is_control) => {
+                Err(InvalidParameter {
+                    name,
+                    expected: "expected a name of at most 200 characters",
+                })
+            }
+            value => Ok(value.map(str::to_owned)),
+        };
+        let status = get("status")
+            .map(|value| {
+                JobStatus::parse(value).ok_or(InvalidParameter {
+                    name: "status",
+                    expected: "expected pending, running, completed or failed",
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            account: text("account")?,
+            repository: text("repository")?,
+            pool: text("pool")?,
+            status,
+            conclusion: text("conclusion")?,
+        })
+    }
 }
 
 /// A parameter that could not be read: `invalid parameter <name>, <why>`.
@@ -92,6 +140,7 @@ impl HistoryQuery {
                 .map(midnight),
             page,
             per_page,
+            filters: HistoryFilters::default(),
         })
     }
 
@@ -158,6 +207,34 @@ mod tests {
                 .unwrap()
                 .offset(),
             60
+        );
+    }
+
+    #[test]
+    fn filters_are_names_and_a_known_status() {
+        let params = [("account", "acme"), ("status", "completed"), ("pool", "")];
+        let get = |name: &str| {
+            params
+                .iter()
+                .find(|(n, v)| *n == name && !v.is_empty())
+                .map(|(_, v)| *v)
+        };
+        let filters = HistoryFilters::parse(get).unwrap();
+        assert_eq!(filters.account.as_deref(), Some("acme"));
+        assert_eq!(filters.status, Some(JobStatus::Completed));
+        assert_eq!(filters.pool, None);
+        let bad = |name: &'static str, value: &'static str| {
+            HistoryFilters::parse(move |n: &str| (n == name).then_some(value))
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            bad("status", "done"),
+            "invalid parameter status, expected pending, running, completed or failed"
+        );
+        assert_eq!(
+            bad("repository", "a\nb"),
+            "invalid parameter repository, expected a name of at most 200 characters"
         );
     }
 

@@ -28,6 +28,8 @@ pub struct JobListing {
     pub job_conclusion: Option<String>,
     /// When ghfe stored the job.
     pub created_at: DateTime<Utc>,
+    /// When GitHub created it (queued).
+    pub github_created_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
 }

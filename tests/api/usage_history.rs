@@ -441,3 +441,64 @@ async fn an_empty_fleet_says_so() {
     assert_eq!(usage["totals"]["jobs_pending"], 0);
     assert_eq!(usage["ignored"], json!([]));
 }
+
+#[tokio::test]
+async fn history_filters_narrow_and_durations_are_shown() {
+    let app = spawn_app().await;
+    job(&app, 81, "acme", json!(["riscv"]), "completed", 30).await;
+    job(&app, 82, "acme", json!(["riscv"]), "running", 20).await;
+    job(&app, 83, "zeta", json!(["riscv"]), "completed", 10).await;
+    app.db
+        .batch_execute(
+            "UPDATE jobs SET job_conclusion = 'success', job_created_at = created_at, \
+                 job_started_at = created_at + interval '90 seconds', \
+                 job_completed_at = created_at + interval '10 minutes' WHERE job_id = 81; \
+             UPDATE jobs SET job_conclusion = 'failure' WHERE job_id = 83; \
+             UPDATE jobs SET k8s_pool = 'cloudv10x-jupiter' WHERE job_id = 82",
+        )
+        .await
+        .unwrap();
+    let ids = |page: Value| -> Vec<i64> {
+        page["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["job_id"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        ids(json_of(&app, "/history.json?account=acme").await),
+        [82, 81]
+    );
+    assert_eq!(
+        ids(json_of(&app, "/history.json?repository=zeta/app").await),
+        [83]
+    );
+    assert_eq!(
+        ids(json_of(&app, "/history.json?pool=cloudv10x-jupiter").await),
+        [82]
+    );
+    assert_eq!(
+        ids(json_of(&app, "/history.json?status=completed").await),
+        [83, 81]
+    );
+    assert_eq!(
+        ids(json_of(&app, "/history.json?status=completed&conclusion=success").await),
+        [81]
+    );
+    let page = json_of(&app, "/history.json?account=acme&status=completed").await;
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["jobs"][0]["queue_seconds"], 90);
+    assert_eq!(page["jobs"][0]["run_seconds"], 510);
+    let html = app.get("/history?account=acme", None).await.text;
+    assert!(html.contains(r#"name="account" value="acme""#), "{html}");
+    assert!(html.contains("<th>Queued</th>"), "{html}");
+    let bad = app.get("/history.json?status=done", None).await;
+    assert_eq!(
+        (bad.status, bad.text.as_str()),
+        (
+            400,
+            "invalid parameter status, expected pending, running, completed or failed"
+        )
+    );
+}

@@ -10,9 +10,10 @@ use serde::Serialize;
 
 use super::bearer::PageReader;
 use super::error::HttpError;
+use super::pages::age;
 use super::HttpState;
 use crate::app::wiring::Wiring;
-use crate::domain::history::{HistoryQuery, PageLinks};
+use crate::domain::history::{HistoryFilters, HistoryQuery, InvalidParameter, PageLinks};
 use crate::ports::JobListing;
 
 #[derive(Serialize)]
@@ -23,6 +24,11 @@ struct HistoryView {
     total: u64,
     start: String,
     end: String,
+    account: String,
+    repository: String,
+    pool: String,
+    status: String,
+    conclusion: String,
     page_number: u64,
     page_count: u64,
     links: LinkView,
@@ -53,11 +59,23 @@ struct JobView {
     created_at: String,
     started_at: Option<String>,
     completed_at: Option<String>,
+    /// GitHub's created_at to the start, in seconds and in words.
+    queue_seconds: Option<i64>,
+    queue: String,
+    /// The start to the completion.
+    run_seconds: Option<i64>,
+    run: String,
 }
 
 impl From<JobListing> for JobView {
     fn from(job: JobListing) -> Self {
         let time = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let between = |from: Option<chrono::DateTime<Utc>>, to: Option<chrono::DateTime<Utc>>| {
+            from.zip(to)
+                .map(|(from, to)| (to - from).num_seconds().max(0))
+        };
+        let queue_seconds = between(job.github_created_at, job.started_at);
+        let run_seconds = between(job.started_at, job.completed_at);
         Self {
             job_id: job.job_id.0,
             status: job.status.as_str(),
@@ -74,6 +92,10 @@ impl From<JobListing> for JobView {
             created_at: time(job.created_at),
             started_at: job.started_at.map(time),
             completed_at: job.completed_at.map(time),
+            queue_seconds,
+            queue: queue_seconds.map(age).unwrap_or_default(),
+            run_seconds,
+            run: run_seconds.map(age).unwrap_or_default(),
         }
     }
 }
@@ -104,7 +126,8 @@ async fn history_view<W: Wiring>(
             .map(String::as_str)
             .filter(|value| !value.is_empty())
     };
-    let query = HistoryQuery::parse(
+    let invalid = |invalid: InvalidParameter| HttpError::bad_request(invalid.to_string());
+    let mut query = HistoryQuery::parse(
         get("start"),
         get("end"),
         get("page"),
@@ -112,7 +135,8 @@ async fn history_view<W: Wiring>(
         state.history_limits,
         Utc::now().date_naive(),
     )
-    .map_err(|invalid| HttpError::bad_request(invalid.to_string()))?;
+    .map_err(invalid)?;
+    query.filters = HistoryFilters::parse(get).map_err(invalid)?;
     let found = state.demand.history(&query).await?;
     let links = PageLinks::new(query.page, query.per_page, found.total);
     let url = |page: u64| page_url(req, params, page);
@@ -141,6 +165,11 @@ async fn history_view<W: Wiring>(
         total: found.total,
         start: get("start").unwrap_or_default().to_owned(),
         end: get("end").unwrap_or_default().to_owned(),
+        account: get("account").unwrap_or_default().to_owned(),
+        repository: get("repository").unwrap_or_default().to_owned(),
+        pool: get("pool").unwrap_or_default().to_owned(),
+        status: get("status").unwrap_or_default().to_owned(),
+        conclusion: get("conclusion").unwrap_or_default().to_owned(),
         page_number: query.page + 1,
         page_count: links.last + 1,
         links: link_view,

@@ -42,6 +42,7 @@ struct JobListingRow {
     job_name: Option<String>,
     job_conclusion: Option<String>,
     created_at: DateTime<Utc>,
+    job_created_at: Option<DateTime<Utc>>,
     job_started_at: Option<DateTime<Utc>>,
     job_completed_at: Option<DateTime<Utc>>,
 }
@@ -64,6 +65,7 @@ impl From<JobListingRow> for JobListing {
             job_name: row.job_name,
             job_conclusion: row.job_conclusion,
             created_at: row.created_at,
+            github_created_at: row.job_created_at,
             started_at: row.job_started_at,
             completed_at: row.job_completed_at,
         }
@@ -145,6 +147,22 @@ pub async fn history(
         }
         if let Some(until) = query.until {
             filtered = filtered.filter(jobs::created_at.lt(until));
+        }
+        let only = &query.filters;
+        if let Some(account) = &only.account {
+            filtered = filtered.filter(jobs::entity_name.eq(account));
+        }
+        if let Some(repository) = &only.repository {
+            filtered = filtered.filter(jobs::repo_full_name.eq(repository));
+        }
+        if let Some(pool) = &only.pool {
+            filtered = filtered.filter(jobs::k8s_pool.eq(pool));
+        }
+        if let Some(status) = only.status {
+            filtered = filtered.filter(jobs::status.eq(Status(status)));
+        }
+        if let Some(conclusion) = &only.conclusion {
+            filtered = filtered.filter(jobs::job_conclusion.eq(conclusion));
         }
         filtered
     };
