@@ -149,6 +149,7 @@ impl JobStore for MemoryStore {
                 job_id: row.job_id,
                 repo_full_name: row.repo_full_name,
                 received_at: Utc::now(),
+                response: Some(outcome.message()),
             },
             response: outcome.message(),
             payload,
@@ -178,16 +179,14 @@ impl EventLog for MemoryStore {
             .map(|event| &event.summary)
             .filter(|summary| query.matches(summary.facts()))
             .collect();
+        let listed = matching
+            .iter()
+            .filter(|summary| query.before.is_none_or(|before| summary.id.0 < before.0));
         let skip = usize::try_from(query.offset).unwrap_or(usize::MAX);
         let take = usize::try_from(query.limit).unwrap_or(usize::MAX);
         Ok(EventsPage {
             total: matching.len() as u64,
-            events: matching
-                .into_iter()
-                .skip(skip)
-                .take(take)
-                .cloned()
-                .collect(),
+            events: listed.skip(skip).take(take).copied().cloned().collect(),
         })
     }
 

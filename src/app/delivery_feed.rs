@@ -72,7 +72,7 @@ impl DeliveryFeed {
             let entity = row.entity.as_ref();
             Draft(EventSummary {
                 id: EventId(0),
-                source: "webhook".to_owned(),
+                source: row.source.as_str().to_owned(),
                 event: row.event.clone(),
                 outcome: String::new(),
                 delivery_id: row.delivery_id.as_ref().map(|id| id.0.clone()),
@@ -84,6 +84,7 @@ impl DeliveryFeed {
                 job_id: row.job_id,
                 repo_full_name: row.repo_full_name.clone(),
                 received_at: Utc::now(),
+                response: None,
             })
         })
     }

@@ -1,7 +1,7 @@
 //! Queries of the delivery log behind `/api/webhooks/*`: which
 //! rows `events` lists, and the window `statistics` counts over.
 
-use crate::domain::ids::EntityId;
+use crate::domain::ids::{EntityId, EventId};
 
 /// Rows `events` lists unless told otherwise.
 pub const DEFAULT_LIMIT: u64 = 100;
@@ -28,6 +28,10 @@ pub struct EventQuery {
     /// An outcome code, compared exactly.
     pub outcome: Option<String>,
     pub entity_id: Option<EntityId>,
+    /// The account's login, compared exactly.
+    pub account: Option<String>,
+    /// Keyset paging: only rows older than this one (by id).
+    pub before: Option<EventId>,
     pub limit: u64,
     pub offset: u64,
 }
@@ -39,6 +43,7 @@ pub struct EventFacts<'a> {
     pub event: &'a str,
     pub outcome: &'a str,
     pub entity_id: Option<EntityId>,
+    pub entity_name: Option<&'a str>,
 }
 
 /// Longest accepted text filter; longer is no name GitHub gives.
@@ -80,11 +85,22 @@ impl EventQuery {
         if i64::try_from(offset).is_err() {
             return Err(InvalidApiParameter("offset"));
         }
+        let before = number(get("before"), "before")?
+            .map(|id| {
+                i64::try_from(id)
+                    .ok()
+                    .filter(|id| *id > 0)
+                    .map(EventId)
+                    .ok_or(InvalidApiParameter("before"))
+            })
+            .transpose()?;
         Ok(Self {
             repository: text_filter(get("repository"), "repository")?,
             event: text_filter(get("event"), "event")?,
             outcome: text_filter(get("outcome"), "outcome")?,
             entity_id,
+            account: text_filter(get("account"), "account")?,
+            before,
             limit,
             offset,
         })
@@ -111,6 +127,10 @@ impl EventQuery {
             && self
                 .entity_id
                 .is_none_or(|wanted| row.entity_id == Some(wanted))
+            && self
+                .account
+                .as_deref()
+                .is_none_or(|wanted| row.entity_name == Some(wanted))
     }
 }
 
@@ -149,6 +169,7 @@ mod tests {
             event,
             outcome: "job_queued",
             entity_id: Some(EntityId(7)),
+            entity_name: Some("octo"),
         }
     }
 
@@ -193,6 +214,9 @@ mod tests {
             ("entity_id", "0"),
             ("entity_id", "x"),
             ("entity_id", "9223372036854775808"),
+            ("before", "0"),
+            ("before", "x"),
+            ("before", "9223372036854775808"),
             ("event", "workflow_job\n"),
         ] {
             assert_eq!(
@@ -231,6 +255,8 @@ mod tests {
             (vec![("entity_id", "7")], true),
             (vec![("entity_id", "8")], false),
             (vec![("entity_id", "7"), ("outcome", "duplicate")], false),
+            (vec![("account", "octo")], true),
+            (vec![("account", "Octo")], false),
         ] {
             assert_eq!(parse(&pairs).unwrap().matches(row), expected, "{pairs:?}");
         }

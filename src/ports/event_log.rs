@@ -25,6 +25,8 @@ pub struct EventSummary {
     pub job_id: Option<JobId>,
     pub repo_full_name: Option<String>,
     pub received_at: DateTime<Utc>,
+    /// The answer ghfe gave GitHub.
+    pub response: Option<String>,
 }
 
 impl EventSummary {
@@ -35,6 +37,7 @@ impl EventSummary {
             event: &self.event,
             outcome: &self.outcome,
             entity_id: self.entity_id,
+            entity_name: self.entity_name.as_deref(),
         }
     }
 }

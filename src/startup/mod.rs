@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 
 use crate::adapters::github::{AppCredentials, GithubClient};
 use crate::adapters::http::{
-    routes, HttpState, Pages, PagesAccess, RateLimit, TraceToken, WebhookOptions,
+    routes, AnswerCounts, HttpState, Pages, PagesAccess, RateLimit, TraceToken, WebhookOptions,
 };
 use crate::adapters::postgres::{migrate, Direction, PgOptions, PgStore, SchemaBehind};
 use crate::adapters::staging::StagingClient;
@@ -224,6 +224,7 @@ impl Application {
             },
             metrics: Some(metrics_handle()),
             ready: AtomicBool::new(true),
+            answers: AnswerCounts::default(),
         });
         let trace_token = web::Data::new(TraceToken(settings.trace.secret.clone()));
         let pages_access = web::Data::new(match settings.pages.required_token(&settings.trace) {

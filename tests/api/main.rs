@@ -9,6 +9,7 @@ mod adoption;
 mod batching;
 mod checks;
 mod cli;
+mod deliveries_page;
 mod dispatch;
 mod faults;
 mod hostile_input;

@@ -71,6 +71,33 @@ async fn events_are_listed_newest_first_with_their_total() {
 }
 
 #[tokio::test]
+async fn events_page_by_id_with_before_and_filter_by_account() {
+    let app = spawn_app().await;
+    some_deliveries(&app).await;
+    let first = json_of(&app, "/api/webhooks/events?limit=2").await;
+    assert_eq!(column(&first, "job_id"), json!([3, 2]));
+    let before = first["next_before"].as_i64().expect("a next page");
+    let second = json_of(
+        &app,
+        &format!("/api/webhooks/events?limit=2&before={before}"),
+    )
+    .await;
+    assert_eq!(column(&second, "job_id"), json!([1, null]));
+    let last = second["next_before"].as_i64().unwrap();
+    let end = json_of(&app, &format!("/api/webhooks/events?limit=2&before={last}")).await;
+    assert_eq!(
+        (&end["events"], &end["next_before"]),
+        (&json!([]), &Value::Null)
+    );
+    let account = json_of(&app, "/api/webhooks/events?account=Octocoders").await;
+    assert_eq!(column(&account, "job_id"), json!([3, 2, 1, null]));
+    assert_eq!(
+        json_of(&app, "/api/webhooks/events?account=nobody").await["total"],
+        0
+    );
+}
+
+#[tokio::test]
 async fn events_are_filtered_by_repository_event_outcome_and_entity() {
     let app = spawn_app().await;
     some_deliveries(&app).await;

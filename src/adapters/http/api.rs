@@ -31,6 +31,8 @@ struct EventsAnswer {
     total: u64,
     limit: u64,
     offset: u64,
+    /// Pass as `before` for the next (older) page; absent on the last.
+    next_before: Option<i64>,
 }
 
 /// `GET /api/webhooks/events`
@@ -42,7 +44,13 @@ pub async fn events<W: Wiring>(
     let query = EventQuery::parse(|name| params.get(name).map(String::as_str))
         .map_err(|invalid| HttpError::bad_request(invalid.to_string()))?;
     let page = state.log.search(&query).await?;
+    let next_before = page
+        .events
+        .last()
+        .filter(|_| page.events.len() as u64 == query.limit)
+        .map(|last| last.id.0);
     Ok(HttpResponse::Ok().json(EventsAnswer {
+        next_before,
         events: page.events.into_iter().map(EventJson::from).collect(),
         total: page.total,
         limit: query.limit,

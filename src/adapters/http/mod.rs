@@ -2,8 +2,10 @@
 //! delivery-log API, setup, usage and history pages, and metrics.
 //! Handlers parse and answer; decisions live in `app` and `domain`.
 
+mod answer_counts;
 mod api;
 mod bearer;
+mod deliveries_page;
 mod error;
 mod event_json;
 mod health;
@@ -27,6 +29,7 @@ use actix_web::{web, HttpResponse};
 use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::SecretString;
 
+pub use answer_counts::AnswerCounts;
 pub use bearer::{PagesAccess, TraceToken};
 pub use pages::Pages;
 pub use rate_limit::RateLimit;
@@ -64,6 +67,8 @@ pub struct HttpState<W: Wiring> {
     pub metrics: Option<PrometheusHandle>,
     /// What `/ready` last answered (so it logs changes only).
     pub ready: AtomicBool,
+    /// Duplicates and rejections answered since start.
+    pub answers: AnswerCounts,
 }
 
 impl<W: Wiring> std::fmt::Debug for HttpState<W> {
@@ -95,6 +100,7 @@ pub fn routes<W: Wiring>(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
     .route("/usage.json", web::get().to(usage_page::json::<W>))
     .route("/history", web::get().to(history_page::html::<W>))
     .route("/history.json", web::get().to(history_page::json::<W>))
+    .route("/deliveries", web::get().to(deliveries_page::html::<W>))
     .service(
         web::scope("/setup")
             .wrap(limit.middleware())

@@ -31,6 +31,10 @@ impl Pages {
                 "history.html",
                 include_str!("../../../templates/history.html"),
             ),
+            (
+                "deliveries.html",
+                include_str!("../../../templates/deliveries.html"),
+            ),
         ])
         .map_err(|e| e.to_string())?;
         Ok(Self { tera })

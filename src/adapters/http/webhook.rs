@@ -135,12 +135,18 @@ pub async fn receive<W: Wiring>(
     let deadline = started + state.webhook.deadline;
     let result = accept(&req, body, &state, &mut facts, deadline).await;
     let (response, outcome, job_id) = match result {
-        Ok(handled) => (
-            answer(&handled),
-            handled.outcome_code().to_owned(),
-            handled.job_id,
-        ),
+        Ok(handled) => {
+            if matches!(handled.answered, Answered::Duplicate(_)) {
+                state.answers.duplicate();
+            }
+            (
+                answer(&handled),
+                handled.outcome_code().to_owned(),
+                handled.job_id,
+            )
+        }
         Err(rejection) => {
+            state.answers.rejected(rejection.outcome());
             let outcome = rejection.outcome().to_owned();
             metrics::counter!("ghfe_webhook_rejected_total", "reason" => outcome.clone())
                 .increment(1);

@@ -93,6 +93,9 @@ fn matching(query: &EventQuery) -> events::BoxedQuery<'_, Pg> {
     if let Some(entity) = query.entity_id {
         rows = rows.filter(events::entity_id.eq(entity.0));
     }
+    if let Some(account) = &query.account {
+        rows = rows.filter(events::entity_name.eq(account));
+    }
     rows
 }
 
@@ -101,7 +104,11 @@ pub async fn search_events(
     query: &EventQuery,
 ) -> QueryResult<EventsPage> {
     let total: i64 = matching(query).count().get_result(conn).await?;
-    let rows: Vec<EventSummaryRow> = matching(query)
+    let mut listed = matching(query);
+    if let Some(before) = query.before {
+        listed = listed.filter(events::id.lt(before.0));
+    }
+    let rows: Vec<EventSummaryRow> = listed
         .order(events::id.desc())
         .limit(i64::try_from(query.limit).unwrap_or(i64::MAX))
         .offset(i64::try_from(query.offset).unwrap_or(i64::MAX))

@@ -179,6 +179,7 @@ pub struct EventSummaryRow {
     job_id: Option<i64>,
     repo_full_name: Option<String>,
     received_at: DateTime<Utc>,
+    response: Option<String>,
 }
 
 impl From<EventSummaryRow> for EventSummary {
@@ -197,6 +198,7 @@ impl From<EventSummaryRow> for EventSummary {
             job_id: row.job_id.map(JobId),
             repo_full_name: row.repo_full_name,
             received_at: row.received_at,
+            response: row.response,
         }
     }
 }

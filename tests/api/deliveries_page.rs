@@ -1,0 +1,93 @@
+//! `/deliveries`: the delivery log as a page behind the trace token,
+//! filtered, paged by id, linking payloads and jobs, escaping what came
+//! from payloads, and counting what left no row.
+
+use serde_json::json;
+
+use crate::support::app::{spawn_app, Post, TestApp, TRACE_SECRET};
+use crate::support::fixtures::{self, body, job, set};
+
+async fn page(app: &TestApp, query: &str) -> String {
+    let answer = app
+        .get(&format!("/deliveries{query}"), Some(TRACE_SECRET))
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    answer.text
+}
+
+#[tokio::test]
+async fn the_log_is_a_page_with_filters_links_and_older_pages() {
+    let app = spawn_app().await;
+    for id in [91, 92, 93] {
+        app.deliver(
+            "workflow_job",
+            body(&job("workflow_job.queued.json", id, &["ubuntu-latest"])),
+        )
+        .await;
+    }
+    app.deliver("ping", fixtures::bytes("ping.json")).await;
+    let all = page(&app, "").await;
+    assert!(all.contains("4 recorded deliveries match"), "{all}");
+    assert!(all.contains(r#"<a href="/trace/job/93">93</a>"#), "{all}");
+    assert!(all.contains("Job 93 stored."), "{all}");
+    assert!(all.contains(r#"<a href="/trace/payload/"#), "{all}");
+
+    let jobs = page(&app, "?event=workflow_job&limit=2").await;
+    assert!(jobs.contains("3 recorded deliveries match"), "{jobs}");
+    assert!(jobs.contains("/trace/job/93") && jobs.contains("/trace/job/92"));
+    assert!(!jobs.contains("/trace/job/91"));
+    let older = jobs
+        .split(r#"<a href=""#)
+        .find_map(|part| part.split_once(r#"" rel="next">Older"#))
+        .map(|(href, _)| href.replace("&amp;", "&"))
+        .expect("an Older link");
+    assert!(
+        older.contains("event=workflow_job") && older.contains("before="),
+        "{older}"
+    );
+    let next = page(&app, older.trim_start_matches("/deliveries")).await;
+    assert!(
+        next.contains("/trace/job/91") && !next.contains("/trace/job/92"),
+        "{next}"
+    );
+
+    let none = page(&app, "?outcome=job_marked_running").await;
+    assert!(none.contains("No deliveries match."), "{none}");
+}
+
+#[tokio::test]
+async fn it_needs_the_trace_token_names_bad_parameters_and_escapes() {
+    let app = spawn_app().await;
+    assert_eq!(app.get("/deliveries", None).await.status, 401);
+    assert_eq!(app.get("/deliveries", Some("wrong")).await.status, 401);
+    let bad = app.get("/deliveries?before=x", Some(TRACE_SECRET)).await;
+    assert_eq!((bad.status, bad.text.as_str()), (400, "Invalid before"));
+    let hostile = set(
+        job("workflow_job.queued.json", 94, &["ubuntu-latest"]),
+        "repository.full_name",
+        json!("<b>evil</b>/repo"),
+    );
+    app.deliver("workflow_job", body(&hostile)).await;
+    let shown = page(&app, "").await;
+    assert!(!shown.contains("<b>evil</b>"), "{shown}");
+    assert!(shown.contains("&lt;b&gt;evil&lt;"), "{shown}");
+}
+
+#[tokio::test]
+async fn duplicates_and_rejections_are_counted_though_not_logged() {
+    let app = spawn_app().await;
+    let queued = || {
+        Post::new("workflow_job", fixtures::bytes("workflow_job.queued.json"))
+            .delivery(Some("dup-1"))
+    };
+    app.send(queued()).await;
+    app.send(queued()).await;
+    app.send(Post::new("ping", fixtures::bytes("ping.json")).signature(Some("sha256=00")))
+        .await;
+    let shown = page(&app, "").await;
+    assert!(
+        shown.contains("1 duplicates (answered with their first outcome) and 1 rejected"),
+        "{shown}"
+    );
+    assert!(shown.contains("bad_signature: 1"), "{shown}");
+}
