@@ -8,7 +8,7 @@ PG_TEST_PORT ?= 55433
 PG_E2E_DIR   := .local/pg-e2e
 PG_E2E_PORT  ?= 55435
 
-.PHONY: help run test e2e bench check-deploy db-stop lint
+.PHONY: help run test e2e bench bench-reads check-deploy db-stop lint
 
 help: ## this list (a bare `make` prints it)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,6 +26,9 @@ e2e: ## the operator pages in headless Chromium (installs Debian's chromium if m
 
 bench: ## ghfe beside PostgreSQL's ceiling for its own transaction (about 8 minutes; loopback only)
 	@bench/run.sh
+
+bench-reads: ## the operator reads against a 10-million-row delivery log (seeding takes a few minutes)
+	@bench/reads/run.sh
 
 check-deploy: ## lint the Dockerfile, test the alert rules, parse the dashboard, render and validate the Helm chart
 	@deploy/check.sh

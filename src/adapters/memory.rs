@@ -186,6 +186,7 @@ impl EventLog for MemoryStore {
         let take = usize::try_from(query.limit).unwrap_or(usize::MAX);
         Ok(EventsPage {
             total: matching.len() as u64,
+            total_exact: true,
             events: listed.skip(skip).take(take).copied().cloned().collect(),
         })
     }

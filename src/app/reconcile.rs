@@ -125,7 +125,7 @@ impl<S: ReconcileLog + JobStore, G: JobSource> Reconciler<S, G> {
         for (installation, jobs) in by_installation {
             self.pass(installation, jobs, &mut run).await?;
         }
-        drop(lock);
+        self.store.unlock(lock).await;
         Ok(ReconcileReport::Ran(run))
     }
 

@@ -147,7 +147,7 @@ impl<L: RedeliveryLog, G: DeliverySource> Redelivery<L, G> {
                 break;
             }
         }
-        drop(lock);
+        self.log.unlock(lock).await;
         Ok(RunReport::Ran(runs))
     }
 

@@ -61,7 +61,7 @@ impl<S: Prunable> Retention<S> {
         if let Some(keep) = self.settings.jobs {
             pruned.jobs = drain(deadline, || self.store.prune_jobs(now - keep, BATCH)).await?;
         }
-        drop(lock);
+        self.store.unlock(lock).await;
         metrics::counter!("ghfe_retention_pruned_total", "table" => "installation_events")
             .increment(pruned.events);
         metrics::counter!("ghfe_retention_pruned_total", "table" => "jobs").increment(pruned.jobs);

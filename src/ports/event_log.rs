@@ -46,7 +46,10 @@ impl EventSummary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventsPage {
     pub events: Vec<EventSummary>,
+    /// The matching rows, exactly when `total_exact`, else at least this
+    /// many (a store may stop counting).
     pub total: u64,
+    pub total_exact: bool,
 }
 
 /// How many rows have this event and outcome.

@@ -18,4 +18,8 @@ pub trait RunLocks: Send + Sync + 'static {
         &self,
         name: &'static str,
     ) -> impl Future<Output = Result<Option<Self::Lock>, StoreError>> + Send;
+
+    /// Releases `lock` now, so the next run can take it at once (dropping
+    /// it releases it too, but only once the database notices).
+    fn unlock(&self, lock: Self::Lock) -> impl Future<Output = ()> + Send;
 }

@@ -362,11 +362,20 @@ fn healing_loops(settings: &Settings, store: &PgStore) -> anyhow::Result<Vec<Joi
     Ok(tasks)
 }
 
-/// Refreshes the pool and demand gauges and drains histogram buckets.
+/// Refreshes the pool and demand gauges, drains histogram buckets, and
+/// counts passed hours of the delivery log.
 async fn upkeep(store: PgStore) {
     let handle = metrics_handle();
     let mut pools = std::collections::BTreeSet::new();
-    loop {
+    for tick in 0u64.. {
+        // Once a minute, count up to a day of passed hours for statistics;
+        // at start, every passed hour of the last 31 days not yet counted.
+        if tick % 12 == 0 {
+            let hours = if tick == 0 { 31 * 24 } else { 24 };
+            if let Err(error) = store.count_passed_hours(hours).await {
+                tracing::debug!(error = %crate::ports::error_chain(&error), "counting passed hours failed");
+            }
+        }
         let (open, idle, max) = store.pool_status();
         let gauge = |count: usize| f64::from(u32::try_from(count).unwrap_or(u32::MAX));
         metrics::gauge!("ghfe_db_pool_connections", "state" => "open").set(gauge(open));

@@ -170,15 +170,77 @@ async fn a_limit_above_a_thousand_is_lowered_and_bad_parameters_are_named() {
     }
 }
 
+/// ghfe counts passed hours when it starts, so a test that dates rows
+/// back into them afterwards makes it count again, as for rows that were
+/// there first (after [`counted_at_start`]).
+const FORGET_COUNTED_HOURS: &str = "DELETE FROM event_count_hours; DELETE FROM event_counts_hourly";
+
+/// Waits until ghfe has counted the passed hours it counts at start.
+async fn counted_at_start(app: &TestApp) {
+    for _ in 0..200 {
+        if app.scalar("SELECT count(*) FROM event_count_hours").await >= 742 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("ghfe did not count the passed hours at start");
+}
+
+#[tokio::test]
+async fn statistics_count_passed_hours_once_and_the_rest_from_the_log() {
+    let app = spawn_app().await;
+    counted_at_start(&app).await;
+    app.db
+        .batch_execute(&format!(
+            "INSERT INTO installation_events (source, event, outcome, received_at) \
+                 SELECT 'webhook', 'ping', 'ok', now() - make_interval(secs => 150 + 300 * k) \
+                 FROM generate_series(0, 1199) AS k; {FORGET_COUNTED_HOURS}"
+        ))
+        .await
+        .unwrap();
+    let count = |hours: u32| {
+        let app = &app;
+        async move {
+            json_of(app, &format!("/api/webhooks/statistics?hours={hours}")).await["total"]
+                .as_u64()
+                .unwrap()
+        }
+    };
+    // One every 5 minutes over the last 100 hours.
+    let before = [count(1).await, count(24).await, count(100).await];
+    assert_eq!(before, [12, 288, 1200]);
+    let (store, _task) =
+        ghfe::adapters::postgres::PgStore::connect(&crate::support::db::options(&app.db_url))
+            .unwrap();
+    // Every passed hour of the last 31 days, each once.
+    let counted = store.count_passed_hours(1000).await.unwrap();
+    assert!((742..=744).contains(&counted), "{counted}");
+    assert_eq!(
+        store.count_passed_hours(1000).await.unwrap(),
+        0,
+        "each hour once"
+    );
+    let hours = app.scalar("SELECT count(*) FROM event_count_hours").await;
+    assert_eq!(hours, i64::try_from(counted).unwrap());
+    assert!(
+        app.scalar("SELECT sum(count)::bigint FROM event_counts_hourly")
+            .await
+            >= 1188
+    );
+    let after = [count(1).await, count(24).await, count(100).await];
+    assert_eq!(after, before, "counted hours replace the rows they count");
+}
+
 #[tokio::test]
 async fn statistics_count_the_window_by_event_and_outcome() {
     let app = spawn_app().await;
+    counted_at_start(&app).await;
     some_deliveries(&app).await;
     app.db
-        .execute(
-            "UPDATE installation_events SET received_at = now() - interval '2 days' WHERE event = 'ping'",
-            &[],
-        )
+        .batch_execute(&format!(
+            "UPDATE installation_events SET received_at = now() - interval '2 days' WHERE event = 'ping'; \
+             {FORGET_COUNTED_HOURS}"
+        ))
         .await
         .unwrap();
     let day = json_of(&app, "/api/webhooks/statistics").await;

@@ -29,6 +29,8 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 struct EventsAnswer {
     events: Vec<EventJson>,
     total: u64,
+    /// False when `total` is a lower bound (the count stopped at 10,000).
+    total_exact: bool,
     limit: u64,
     offset: u64,
     /// Pass as `before` for the next (older) page; absent on the last.
@@ -53,6 +55,7 @@ pub async fn events<W: Wiring>(
         next_before,
         events: page.events.into_iter().map(EventJson::from).collect(),
         total: page.total,
+        total_exact: page.total_exact,
         limit: query.limit,
         offset: query.offset,
     }))

@@ -24,6 +24,7 @@ const PAGE: u64 = 50;
 struct DeliveriesView {
     rows: Vec<RowView>,
     total: u64,
+    total_exact: bool,
     event: String,
     outcome: String,
     repository: String,
@@ -107,6 +108,7 @@ pub async fn html<W: Wiring>(
     let text = |name: &str| get(name).unwrap_or_default().to_owned();
     let view = DeliveriesView {
         total: page.total,
+        total_exact: page.total_exact,
         rows: page.events.into_iter().map(RowView::from).collect(),
         event: text("event"),
         outcome: text("outcome"),

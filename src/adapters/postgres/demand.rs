@@ -249,7 +249,7 @@ pub async fn ignored_jobs(
     let rows: Vec<IgnoredRow> = diesel::sql_query(
         "SELECT id, received_at, repo_full_name, job_id, payload->'labels' AS labels \
          FROM installation_events WHERE outcome = 'ignored_no_label' AND received_at >= $1 \
-         ORDER BY received_at DESC LIMIT $2",
+         ORDER BY id DESC LIMIT $2",
     )
     .bind::<diesel::sql_types::Timestamptz, _>(since)
     .bind::<diesel::sql_types::BigInt, _>(limit)

@@ -1,13 +1,14 @@
 //! Reads of the delivery log for `/trace/*` and `/api/webhooks/*`.
 
-use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
 use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::domain::event_query::EventQuery;
 use crate::domain::ids::{EntityId, EventId, InstallationId};
-use crate::ports::{EventCount, EventSummary, EventsPage};
+use crate::ports::{EventSummary, EventsPage};
 
 use super::rows::EventSummaryRow;
 use super::schema::{installation_events as events, jobs};
@@ -69,14 +70,6 @@ pub async fn event_payload(
         .optional()
 }
 
-/// `value` as a LIKE pattern that matches only itself.
-fn like_literal(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
 /// The rows `query` filters to, as [`EventQuery::matches`] says.
 fn matching(query: &EventQuery) -> events::BoxedQuery<'_, Pg> {
     let mut rows = events::table.into_boxed();
@@ -84,8 +77,13 @@ fn matching(query: &EventQuery) -> events::BoxedQuery<'_, Pg> {
         rows = rows.filter(events::repo_full_name.eq(repository));
     }
     if let Some(event) = &query.event {
-        let actions = format!("{}.%", like_literal(event));
-        rows = rows.filter(events::event.eq(event).or(events::event.like(actions)));
+        // The family (before the first dot) is indexed: `workflow_job`
+        // matches the family, `workflow_job.queued` that one action of it.
+        let family = event.split('.').next().unwrap_or_default().to_owned();
+        rows = rows.filter(sql::<Bool>("split_part(event, '.', 1) = ").bind::<Text, _>(family));
+        if event.contains('.') {
+            rows = rows.filter(events::event.eq(event));
+        }
     }
     if let Some(outcome) = &query.outcome {
         rows = rows.filter(events::outcome.eq(outcome));
@@ -99,11 +97,24 @@ fn matching(query: &EventQuery) -> events::BoxedQuery<'_, Pg> {
     rows
 }
 
+/// Matching rows are counted up to this many; beyond, the total says
+/// "at least".
+pub const TOTAL_CAP: i64 = 10_000;
+
 pub async fn search_events(
     conn: &mut AsyncPgConnection,
     query: &EventQuery,
 ) -> QueryResult<EventsPage> {
-    let total: i64 = matching(query).count().get_result(conn).await?;
+    // Exact up to a cap, so a count never scans the whole log.
+    let counted: Vec<i64> = matching(query)
+        .order(events::id.desc())
+        .select(events::id)
+        .limit(TOTAL_CAP + 1)
+        .load(conn)
+        .await?;
+    let total = counted
+        .len()
+        .min(usize::try_from(TOTAL_CAP).unwrap_or(usize::MAX));
     let mut listed = matching(query);
     if let Some(before) = query.before {
         listed = listed.filter(events::id.lt(before.0));
@@ -117,29 +128,7 @@ pub async fn search_events(
         .await?;
     Ok(EventsPage {
         events: rows.into_iter().map(EventSummary::from).collect(),
-        total: u64::try_from(total).unwrap_or_default(),
+        total: total as u64,
+        total_exact: counted.len() <= total,
     })
-}
-
-pub async fn count_events(
-    conn: &mut AsyncPgConnection,
-    since: DateTime<Utc>,
-) -> QueryResult<Vec<EventCount>> {
-    let rows: Vec<(String, String, i64)> = events::table
-        .filter(events::received_at.ge(since))
-        .group_by((events::event, events::outcome))
-        .select((events::event, events::outcome, diesel::dsl::count_star()))
-        .load(conn)
-        .await?;
-    let mut counts: Vec<EventCount> = rows
-        .into_iter()
-        .map(|(event, outcome, count)| EventCount {
-            event,
-            outcome,
-            count: u64::try_from(count).unwrap_or_default(),
-        })
-        .collect();
-    // Byte order, whatever the database's collation.
-    counts.sort();
-    Ok(counts)
 }

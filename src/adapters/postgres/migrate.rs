@@ -34,8 +34,9 @@ pub enum Direction {
 /// versions applied or reverted.
 pub async fn migrate(options: &PgOptions, direction: Direction) -> Result<Vec<String>, BoxError> {
     let mut conn = Connector::new(options)?.connect().await?;
+    // A migration may build an index on a long log: no statement limit.
     conn.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS {}",
+        "SET statement_timeout = 0; CREATE SCHEMA IF NOT EXISTS {}",
         quote_ident(&options.schema)
     ))
     .await?;

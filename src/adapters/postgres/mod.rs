@@ -7,6 +7,7 @@ mod batch;
 mod batch_statement;
 mod connection;
 mod demand;
+mod event_counts;
 mod event_log;
 mod migrate;
 mod notifier;
@@ -111,6 +112,18 @@ impl PgStore {
         demand::pool_demand(&mut conn).await.map_err(query_error)
     }
 
+    /// Counts up to `hours` passed hours of the delivery log for the
+    /// statistics; returns how many.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn count_passed_hours(&self, hours: i64) -> Result<usize, StoreError> {
+        let mut conn = self.conn().await?;
+        event_counts::roll_up(&mut conn, hours)
+            .await
+            .map_err(query_error)
+    }
+
     /// Pool gauges: (connections open, connections idle, max size).
     pub fn pool_status(&self) -> (usize, usize, usize) {
         let status = self.inner.pool.status();
@@ -188,7 +201,7 @@ impl EventLog for PgStore {
 
     async fn count_events(&self, since: DateTime<Utc>) -> Result<Vec<EventCount>, StoreError> {
         let mut conn = self.conn().await?;
-        event_log::count_events(&mut conn, since)
+        event_counts::count_events(&mut conn, since)
             .await
             .map_err(query_error)
     }

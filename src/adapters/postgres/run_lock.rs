@@ -13,7 +13,7 @@ use super::connection::query_error;
 use super::PgStore;
 
 /// One run's hold on its lock.
-pub struct RunLock(#[allow(dead_code)] AsyncPgConnection);
+pub struct RunLock(AsyncPgConnection);
 
 impl std::fmt::Debug for RunLock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -40,5 +40,15 @@ impl RunLocks for PgStore {
         .await
         .map_err(query_error)?;
         Ok(locked.then_some(RunLock(conn)))
+    }
+
+    async fn unlock(&self, lock: RunLock) {
+        let RunLock(mut conn) = lock;
+        // On failure the connection closes below, which releases it too.
+        drop(
+            diesel::sql_query("SELECT pg_advisory_unlock_all()")
+                .execute(&mut conn)
+                .await,
+        );
     }
 }

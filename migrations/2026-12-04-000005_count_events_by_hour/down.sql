@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS event_count_hours;
+DROP TABLE IF EXISTS event_counts_hourly;
