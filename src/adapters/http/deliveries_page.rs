@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::bearer::Authorized;
 use super::error::HttpError;
+use super::pages::query_with;
 use super::HttpState;
 use crate::app::wiring::Wiring;
 use crate::domain::event_query::EventQuery;
@@ -74,14 +75,11 @@ impl From<EventSummary> for RowView {
 
 /// This request's filters with `before` set to `id`.
 fn older_url(req: &HttpRequest, params: &HashMap<String, String>, id: i64) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    let mut names: Vec<&String> = params.keys().filter(|name| *name != "before").collect();
-    names.sort();
-    for name in names {
-        query.append_pair(name, &params[name]);
-    }
-    query.append_pair("before", &id.to_string());
-    format!("{}?{}", req.path(), query.finish())
+    format!(
+        "{}?{}",
+        req.path(),
+        query_with(params, "before", &id.to_string())
+    )
 }
 
 /// `GET /deliveries`

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::bearer::PageReader;
 use super::error::HttpError;
-use super::pages::age;
+use super::pages::{age, query_with};
 use super::HttpState;
 use crate::app::wiring::Wiring;
 use crate::domain::history::{HistoryFilters, HistoryQuery, InvalidParameter, PageLinks};
@@ -103,14 +103,7 @@ impl From<JobListing> for JobView {
 /// This request's URL with `page` set to `page`.
 fn page_url(req: &HttpRequest, params: &HashMap<String, String>, page: u64) -> String {
     let mut url = req.full_url();
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    let mut names: Vec<&String> = params.keys().filter(|name| *name != "page").collect();
-    names.sort();
-    for name in names {
-        query.append_pair(name, &params[name]);
-    }
-    query.append_pair("page", &page.to_string());
-    url.set_query(Some(&query.finish()));
+    url.set_query(Some(&query_with(params, "page", &page.to_string())));
     url.to_string()
 }
 

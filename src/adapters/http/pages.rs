@@ -72,6 +72,23 @@ pub fn age(seconds: i64) -> String {
     }
 }
 
+/// The query string of `params` with `name` set to `value` (in name
+/// order, so links are stable).
+pub fn query_with(
+    params: &std::collections::HashMap<String, String>,
+    name: &str,
+    value: &str,
+) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    let mut names: Vec<&String> = params.keys().filter(|key| *key != name).collect();
+    names.sort();
+    for key in names {
+        query.append_pair(key, &params[key]);
+    }
+    query.append_pair(name, value);
+    query.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::age;
