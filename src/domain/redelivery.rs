@@ -72,17 +72,6 @@ impl Verdict {
     pub fn unresolved(self) -> bool {
         matches!(self, Self::Later | Self::Deferred | Self::Redeliver)
     }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Delivered => "delivered",
-            Self::Recorded => "recorded",
-            Self::GaveUp => "gave_up",
-            Self::Later => "later",
-            Self::Deferred => "deferred",
-            Self::Redeliver => "redeliver",
-        }
-    }
 }
 
 /// One GUID's verdict, and the attempt to redeliver (its newest).

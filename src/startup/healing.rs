@@ -19,13 +19,9 @@ pub type Service = Redelivery<PgStore, GithubClient>;
 /// Reconciliation as configured.
 pub type Reconcile = Reconciler<PgStore, GithubClient>;
 
-/// The redelivery use case for `settings`.
-pub fn service(settings: &Settings, store: PgStore) -> anyhow::Result<Service> {
-    Ok(Redelivery::new(
-        store,
-        super::github_client(settings)?,
-        limits(&settings.redelivery),
-    ))
+/// The redelivery use case for `settings`, on `github`.
+pub fn service(settings: &Settings, store: PgStore, github: GithubClient) -> Service {
+    Redelivery::new(store, github, limits(&settings.redelivery))
 }
 
 fn limits(config: &RedeliveryConfig) -> RedeliverySettings {
@@ -48,12 +44,12 @@ fn limits(config: &RedeliveryConfig) -> RedeliverySettings {
     }
 }
 
-/// The reconciliation use case for `settings`.
-pub fn reconciler(settings: &Settings, store: PgStore) -> anyhow::Result<Reconcile> {
+/// The reconciliation use case for `settings`, on `github`.
+pub fn reconciler(settings: &Settings, store: PgStore, github: GithubClient) -> Reconcile {
     let config: &ReconcileConfig = &settings.reconcile;
-    Ok(Reconciler::new(
+    Reconciler::new(
         store,
-        super::github_client(settings)?,
+        github,
         ReconcileSettings {
             pending_after: TimeDelta::minutes(i64::from(config.pending_after_minutes)),
             running_after: TimeDelta::hours(i64::from(config.running_after_hours)),
@@ -61,7 +57,7 @@ pub fn reconciler(settings: &Settings, store: PgStore) -> anyhow::Result<Reconci
             reserve: f64::from(config.reserve_percent) / 100.0,
             deadline: Duration::from_millis(settings.webhook.deadline_ms),
         },
-    ))
+    )
 }
 
 /// Retention as configured.

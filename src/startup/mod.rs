@@ -200,13 +200,15 @@ impl Application {
         let (store, notifier) = PgStore::connect(&options)?;
         report_schema(&store).await;
         let apps = &settings.github.apps;
+        // One client (its keys parsed once) for the setup pages and the loops.
+        let github = github_client(settings)?;
         let state = web::Data::new(HttpState::<Production> {
             service: WebhookService::new(store.clone(), router, staging_route(settings)?),
             trace: Trace::new(store.clone()),
             log: DeliveryLog::new(store.clone()),
             demand: Demand::new(store.clone()),
             setup: SetupService::new(
-                github_client(settings)?,
+                github.clone(),
                 app_link(&apps.org, "organization App"),
                 app_link(&apps.personal, "personal-account App"),
                 settings.pages.runs_on.clone(),
@@ -269,7 +271,7 @@ impl Application {
         }
         tracing::info!(port, schema = %options.schema, environment = settings.environment.as_str(), "ghfe listening");
         let upkeep = tokio::spawn(upkeep(store.clone()));
-        let healing = healing_loops(settings, &store)?;
+        let healing = healing_loops(settings, &store, &github);
         let stop = StopHandle {
             server: server.handle(),
             feed,
@@ -334,32 +336,36 @@ impl Application {
 
 /// The background loops that are enabled: retention when configured,
 /// redelivery and reconciliation when an App has credentials.
-fn healing_loops(settings: &Settings, store: &PgStore) -> anyhow::Result<Vec<JoinHandle<()>>> {
+fn healing_loops(
+    settings: &Settings,
+    store: &PgStore,
+    github: &GithubClient,
+) -> Vec<JoinHandle<()>> {
     let mut tasks = Vec::new();
     let retention = healing::retention(settings, store.clone());
     if retention.enabled() {
         let interval = Duration::from_secs(settings.retention.interval_seconds);
         tasks.push(tokio::spawn(healing::prune_every(retention, interval)));
     }
-    let service = healing::service(settings, store.clone())?;
+    let service = healing::service(settings, store.clone(), github.clone());
     if !service.has_apps() {
         if settings.redelivery.enabled || settings.reconcile.enabled {
             tracing::info!(
                 "redelivery and reconciliation are off: no App has both an id and a private key"
             );
         }
-        return Ok(tasks);
+        return tasks;
     }
     if settings.redelivery.enabled {
         let interval = Duration::from_secs(settings.redelivery.interval_seconds);
         tasks.push(tokio::spawn(healing::redeliver_every(service, interval)));
     }
     if settings.reconcile.enabled {
-        let reconciler = healing::reconciler(settings, store.clone())?;
+        let reconciler = healing::reconciler(settings, store.clone(), github.clone());
         let interval = Duration::from_secs(settings.reconcile.interval_seconds);
         tasks.push(tokio::spawn(healing::reconcile_every(reconciler, interval)));
     }
-    Ok(tasks)
+    tasks
 }
 
 /// Refreshes the pool and demand gauges, drains histogram buckets, and

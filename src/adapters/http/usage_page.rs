@@ -18,6 +18,7 @@ use crate::app::wiring::Wiring;
 struct UsageView {
     generated_at: String,
     /// Seconds between reloads of the page, when asked (`?refresh=`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     refresh: Option<u32>,
     totals: TotalsView,
     groups: Vec<GroupView>,

@@ -4,7 +4,7 @@
 use chrono::TimeDelta;
 
 use super::super::healing::service;
-use super::super::pg_options;
+use super::super::{github_client, pg_options};
 use crate::adapters::postgres::PgStore;
 use crate::app::redelivery::{app_label, AppRun, RunOptions, RunReport};
 use crate::config::Settings;
@@ -18,7 +18,7 @@ pub async fn redeliver(settings: &Settings, options: RunOptions) -> anyhow::Resu
         .check()
         .await
         .map_err(|e| anyhow::anyhow!(error_chain(&e)))?;
-    let service = service(settings, store.clone())?;
+    let service = service(settings, store.clone(), github_client(settings)?);
     if !service.has_apps() {
         anyhow::bail!("no App has both an id and a private key (github.apps.<org|personal>.id and .private_key)");
     }
