@@ -73,6 +73,52 @@ async fn it_needs_the_trace_token_names_bad_parameters_and_escapes() {
     assert!(shown.contains("&lt;b&gt;evil&lt;"), "{shown}");
 }
 
+/// The `WWW-Authenticate` challenges of an answer.
+fn challenges(headers: &reqwest::header::HeaderMap) -> Vec<&str> {
+    headers
+        .get_all("www-authenticate")
+        .iter()
+        .map(|value| value.to_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_browser_prompts_for_the_token_and_sends_it_as_basic_credentials() {
+    let app = spawn_app().await;
+    let refused = app.get("/deliveries", None).await;
+    assert_eq!(
+        (refused.status, refused.text.as_str()),
+        (401, "Unauthorized")
+    );
+    assert_eq!(
+        challenges(&refused.headers),
+        [
+            "Bearer realm=\"ghfe\"",
+            "Basic realm=\"ghfe\", charset=\"UTF-8\""
+        ]
+    );
+    let basic = |user: &str, password: &str| {
+        app.http
+            .get(format!("{}/deliveries", app.address))
+            .basic_auth(user, Some(password))
+            .send()
+    };
+    assert_eq!(basic("on-call", TRACE_SECRET).await.unwrap().status(), 200);
+    assert_eq!(basic("", TRACE_SECRET).await.unwrap().status(), 200);
+    assert_eq!(basic(TRACE_SECRET, "wrong").await.unwrap().status(), 401);
+    let garbled = app
+        .http
+        .get(format!("{}/deliveries", app.address))
+        .header("Authorization", "Basic !!!")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbled.status(), 401);
+    // The JSON routes take the bearer header only, and ask for nothing else.
+    let api = app.get("/api/webhooks/events", None).await;
+    assert_eq!(challenges(&api.headers), ["Bearer realm=\"ghfe\""]);
+}
+
 #[tokio::test]
 async fn duplicates_and_rejections_are_counted_though_not_logged() {
     let app = spawn_app().await;

@@ -315,6 +315,11 @@ async fn with_bearer_access_the_pages_need_their_token() {
             200,
             "{path}"
         );
+        let basic = own
+            .http
+            .get(format!("{}{path}", own.address))
+            .basic_auth("me", Some("pages-token"));
+        assert_eq!(basic.send().await.unwrap().status(), 200, "{path}");
     }
     let shared = spawn_app_with(|s| s.pages.access = PagesAccessSetting::Bearer).await;
     assert_eq!(

@@ -10,7 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::SecondsFormat;
 use serde::Serialize;
 
-use super::bearer::Authorized;
+use super::bearer::TracePageReader;
 use super::error::HttpError;
 use super::pages::query_with;
 use super::HttpState;
@@ -84,7 +84,7 @@ fn older_url(req: &HttpRequest, params: &HashMap<String, String>, id: i64) -> St
 
 /// `GET /deliveries`
 pub async fn html<W: Wiring>(
-    _: Authorized,
+    _: TracePageReader,
     req: HttpRequest,
     params: web::Query<HashMap<String, String>>,
     state: web::Data<HttpState<W>>,

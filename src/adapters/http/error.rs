@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
@@ -18,6 +18,9 @@ pub const RETRY_AFTER_SECONDS: &str = "5";
 pub enum HttpError {
     /// Refused with this status and text.
     Refused { status: StatusCode, text: String },
+    /// 401 `Unauthorized` asking for the token as a bearer token, and for a
+    /// page also as the password of HTTP Basic (so a browser prompts).
+    NeedsToken { page: bool },
     /// Busy: 503 with `Retry-After` and this text.
     Busy(&'static str),
     /// The store failed.
@@ -51,6 +54,7 @@ impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Refused { text, .. } => f.write_str(text),
+            Self::NeedsToken { .. } => f.write_str("Unauthorized"),
             Self::Busy(text) => f.write_str(text),
             Self::Store(error) => f.write_str(&error_chain(error)),
         }
@@ -61,6 +65,7 @@ impl ResponseError for HttpError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Refused { status, .. } => *status,
+            Self::NeedsToken { .. } => StatusCode::UNAUTHORIZED,
             Self::Busy(_) | Self::Store(StoreError::Unavailable(_)) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -71,6 +76,7 @@ impl ResponseError for HttpError {
     fn error_response(&self) -> HttpResponse {
         let body = match self {
             Self::Refused { text, .. } => text.clone(),
+            Self::NeedsToken { .. } => "Unauthorized".to_owned(),
             Self::Busy(text) => (*text).to_owned(),
             Self::Store(error @ StoreError::Unavailable(_)) => {
                 tracing::warn!(error = %error_chain(error), "database unavailable");
@@ -82,10 +88,19 @@ impl ResponseError for HttpError {
             }
         };
         let mut response = text(self.status_code(), body);
+        let headers = response.headers_mut();
         if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            headers.insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        }
+        if let Self::NeedsToken { page } = self {
+            headers.append(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"ghfe\""),
+            );
+            if *page {
+                let basic = "Basic realm=\"ghfe\", charset=\"UTF-8\"";
+                headers.append(WWW_AUTHENTICATE, HeaderValue::from_static(basic));
+            }
         }
         response
     }
