@@ -9,6 +9,7 @@ pub mod retention;
 pub mod setup;
 pub mod shutdown;
 pub mod staging_proxy;
+pub mod stats;
 pub mod trace;
 pub mod usage;
 pub mod webhook_service;

@@ -47,10 +47,10 @@ impl Totals {
     }
 }
 
-/// Reads demand and supply for `/usage` and `/history`.
+/// Reads demand and supply for `/usage`, `/history` and `/stats`.
 #[derive(Debug, Clone)]
 pub struct Demand<S> {
-    store: S,
+    pub(super) store: S,
 }
 
 impl<S: DemandLog> Demand<S> {

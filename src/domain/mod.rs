@@ -19,4 +19,5 @@ pub mod routing;
 pub mod run;
 pub mod setup;
 pub mod staging;
+pub mod stats;
 pub mod trim;

@@ -1,5 +1,5 @@
 //! Reads of demand (`jobs`) and supply (`workers`, written by the
-//! scheduler) for `/usage` and `/history`.
+//! scheduler) for `/usage`, `/history` and `/stats`.
 
 use std::future::Future;
 
@@ -10,6 +10,7 @@ use crate::domain::history::HistoryQuery;
 use crate::domain::ids::{EntityId, EventId, JobId};
 use crate::domain::job::JobStatus;
 use crate::domain::labels::LabelSet;
+use crate::domain::stats::{AccountWeek, PoolDay};
 
 use super::job_store::StoreError;
 
@@ -105,4 +106,24 @@ pub trait DemandLog: Send + Sync + 'static {
         &self,
         query: &HistoryQuery,
     ) -> impl Future<Output = Result<HistoryPage, StoreError>> + Send;
+
+    /// Jobs stored since `since`, per account and week (weeks start on
+    /// Monday, UTC): how many, and their runner time.
+    ///
+    /// # Errors
+    /// As for [`super::JobStore::apply`].
+    fn weekly_usage(
+        &self,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<AccountWeek>, StoreError>> + Send;
+
+    /// Jobs stored since `since` that started, per pool and day (UTC): the
+    /// 50th, 90th and 99th percentile of their queue time.
+    ///
+    /// # Errors
+    /// As for [`super::JobStore::apply`].
+    fn queue_times(
+        &self,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<PoolDay>, StoreError>> + Send;
 }

@@ -24,6 +24,7 @@ mod redelivery_loop;
 mod redelivery_runs;
 mod retention;
 mod setup;
+mod stats_page;
 mod tls;
 mod trace;
 mod usage_history;

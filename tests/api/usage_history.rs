@@ -298,7 +298,14 @@ async fn with_bearer_access_the_pages_need_their_token() {
         s.pages.token = Some("pages-token".into());
     })
     .await;
-    for path in ["/usage", "/usage.json", "/history", "/history.json"] {
+    for path in [
+        "/usage",
+        "/usage.json",
+        "/history",
+        "/history.json",
+        "/stats",
+        "/stats.json",
+    ] {
         let refused = own.get(path, None).await;
         assert_eq!(
             (refused.status, refused.text.as_str()),

@@ -1,10 +1,12 @@
 //! The HTTP adapter (actix-web): the webhook route, probes, trace, the
-//! delivery-log API, setup, usage and history pages, and metrics.
+//! delivery-log API, setup, usage, history, stats and deliveries pages, and
+//! metrics.
 //! Handlers parse and answer; decisions live in `app` and `domain`.
 
 mod answer_counts;
 mod api;
 mod bearer;
+mod charts;
 mod deliveries_page;
 mod error;
 mod event_json;
@@ -18,6 +20,7 @@ pub mod payload;
 mod rate_limit;
 mod setup_pages;
 pub mod signature;
+mod stats_page;
 mod trace;
 mod usage_page;
 mod webhook;
@@ -100,6 +103,8 @@ pub fn routes<W: Wiring>(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
     .route("/usage.json", web::get().to(usage_page::json::<W>))
     .route("/history", web::get().to(history_page::html::<W>))
     .route("/history.json", web::get().to(history_page::json::<W>))
+    .route("/stats", web::get().to(stats_page::html::<W>))
+    .route("/stats.json", web::get().to(stats_page::json::<W>))
     .route("/deliveries", web::get().to(deliveries_page::html::<W>))
     .service(
         web::scope("/setup")

@@ -31,6 +31,8 @@ impl Pages {
                 "history.html",
                 include_str!("../../../templates/history.html"),
             ),
+            ("chart.html", include_str!("../../../templates/chart.html")),
+            ("stats.html", include_str!("../../../templates/stats.html")),
             (
                 "deliveries.html",
                 include_str!("../../../templates/deliveries.html"),

@@ -19,6 +19,7 @@ mod rows;
 mod run;
 mod run_lock;
 mod schema;
+mod stats;
 mod tls;
 
 use std::sync::Arc;
@@ -38,6 +39,7 @@ use crate::domain::event_query::EventQuery;
 use crate::domain::history::HistoryQuery;
 use crate::domain::ids::{EntityId, EventId, InstallationId, JobId};
 use crate::domain::job::JobRow;
+use crate::domain::stats::{AccountWeek, PoolDay};
 use crate::ports::{
     Applied, Change, DeliveryRecord, DemandLog, EventCount, EventLog, EventSummary, EventsPage,
     HistoryPage, IgnoredJob, JobListing, JobStore, StoreError, WorkerListing,
@@ -275,5 +277,19 @@ impl DemandLog for PgStore {
     async fn history(&self, query: &HistoryQuery) -> Result<HistoryPage, StoreError> {
         let mut conn = self.conn().await?;
         demand::history(&mut conn, query).await.map_err(query_error)
+    }
+
+    async fn weekly_usage(&self, since: DateTime<Utc>) -> Result<Vec<AccountWeek>, StoreError> {
+        let mut conn = self.conn().await?;
+        stats::weekly_usage(&mut conn, since)
+            .await
+            .map_err(query_error)
+    }
+
+    async fn queue_times(&self, since: DateTime<Utc>) -> Result<Vec<PoolDay>, StoreError> {
+        let mut conn = self.conn().await?;
+        stats::queue_times(&mut conn, since)
+            .await
+            .map_err(query_error)
     }
 }
