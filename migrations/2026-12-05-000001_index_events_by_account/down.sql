@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS idx_install_events_account;
