@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # `make bench-reads`: the operator reads against a delivery log of
-# BENCH_READ_ROWS rows (10 million by default), through ghfe's HTTP API,
-# each the median of 5 runs after one warm-up. Writes
+# BENCH_READ_ROWS rows (10 million by default) and BENCH_READ_JOBS jobs over
+# 90 days (1 million), through ghfe's HTTP API, each the median of 5 runs
+# after one warm-up. Writes
 # bench/results/reads-<date>.json and prints a table. The target is 50 ms
 # for each read. Seeding 10 million rows takes a few minutes and about
 # 6 GB of disk.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${BENCH_READ_ROWS:-10000000}
+JOBS=${BENCH_READ_JOBS:-1000000}
 PG_DIR=.local/pg-reads PG_PORT=${BENCH_READS_PG_PORT:-55438} PORT=${BENCH_READS_PORT:-18098}
 TOKEN=bench-reads-token
 scripts/pg.sh start "$PG_DIR" "$PG_PORT" >/dev/null
@@ -26,14 +28,22 @@ if [ "$have" != "$ROWS" ]; then
   PGOPTIONS="-c search_path=staging -c synchronous_commit=off" \
     "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -v rows="$ROWS" "$URL" -f bench/reads/seed.sql
 fi
+have=$("$PGBIN/psql" -X -At "$URL" -c "SELECT count(*) FROM staging.jobs")
+if [ "$have" != "$JOBS" ]; then
+  echo "seeding $JOBS jobs (was $have)…" >&2
+  "$PGBIN/psql" -X -q "$URL" -c "TRUNCATE staging.jobs, staging.job_count_days, staging.job_usage_daily, staging.job_queue_daily"
+  PGOPTIONS="-c search_path=staging -c synchronous_commit=off" \
+    "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -v jobs="$JOBS" "$URL" -f bench/reads/seed_jobs.sql
+fi
 "$GHFE" serve &
 PID=$!
 trap 'kill $PID 2>/dev/null; scripts/pg.sh stop "$PG_DIR" >/dev/null' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
 # ghfe counts the passed hours of the log in the background at start.
 counted() { "$PGBIN/psql" -X -At "$URL" -c "SELECT count(*) FROM staging.event_count_hours" 2>/dev/null || echo 0; }
-for _ in $(seq 300); do [ "$(counted)" -ge 720 ] && break; sleep 1; done
-echo "hours counted: $(counted)" >&2
+days() { "$PGBIN/psql" -X -At "$URL" -c "SELECT count(*) FROM staging.job_count_days" 2>/dev/null || echo 0; }
+for _ in $(seq 300); do [ "$(counted)" -ge 720 ] && [ "$(days)" -ge 365 ] && break; sleep 1; done
+echo "hours counted: $(counted), days of jobs counted: $(days)" >&2
 deep=$("$PGBIN/psql" -X -At "$URL" -c "SELECT id FROM staging.installation_events ORDER BY id LIMIT 1 OFFSET $((ROWS / 2))")
 READS=(
   "events, unfiltered|/api/webhooks/events"
@@ -47,6 +57,9 @@ READS=(
   "statistics, 24 hours|/api/webhooks/statistics?hours=24"
   "statistics, 720 hours|/api/webhooks/statistics?hours=720"
   "deliveries page|/deliveries?outcome=ignored_no_label"
+  "stats, 12 weeks and 14 days|/stats.json"
+  "stats, 52 weeks and 90 days|/stats.json?weeks=52&days=90"
+  "stats page|/stats"
 )
 results=()
 printf '%-36s %10s\n' read "median ms"

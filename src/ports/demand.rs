@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::delivery::Entity;
 use crate::domain::history::HistoryQuery;
@@ -107,23 +107,23 @@ pub trait DemandLog: Send + Sync + 'static {
         query: &HistoryQuery,
     ) -> impl Future<Output = Result<HistoryPage, StoreError>> + Send;
 
-    /// Jobs stored since `since`, per account and week (weeks start on
-    /// Monday, UTC): how many, and their runner time.
+    /// Jobs stored on `since` (UTC) or later, per account and week (weeks
+    /// start on Monday): how many, and their runner time.
     ///
     /// # Errors
     /// As for [`super::JobStore::apply`].
     fn weekly_usage(
         &self,
-        since: DateTime<Utc>,
+        since: NaiveDate,
     ) -> impl Future<Output = Result<Vec<AccountWeek>, StoreError>> + Send;
 
-    /// Jobs stored since `since` that started, per pool and day (UTC): the
-    /// 50th, 90th and 99th percentile of their queue time.
+    /// Jobs stored on `since` (UTC) or later that started, per pool and
+    /// day: the 50th, 90th and 99th percentile of their queue time.
     ///
     /// # Errors
     /// As for [`super::JobStore::apply`].
     fn queue_times(
         &self,
-        since: DateTime<Utc>,
+        since: NaiveDate,
     ) -> impl Future<Output = Result<Vec<PoolDay>, StoreError>> + Send;
 }

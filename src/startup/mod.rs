@@ -369,17 +369,21 @@ fn healing_loops(
 }
 
 /// Refreshes the pool and demand gauges, drains histogram buckets, and
-/// counts passed hours of the delivery log.
+/// counts passed hours of the delivery log and passed days of jobs.
 async fn upkeep(store: PgStore) {
     let handle = metrics_handle();
     let mut pools = std::collections::BTreeSet::new();
     for tick in 0u64.. {
-        // Once a minute, count up to a day of passed hours for statistics;
-        // at start, every passed hour of the last 31 days not yet counted.
+        // Once a minute, count up to a day of passed hours for statistics
+        // and two passed days of jobs for /stats; at start, every passed
+        // hour of the last 31 days and day of the last year not yet counted.
         if tick % 12 == 0 {
-            let hours = if tick == 0 { 31 * 24 } else { 24 };
+            let (hours, days) = if tick == 0 { (31 * 24, 366) } else { (24, 2) };
             if let Err(error) = store.count_passed_hours(hours).await {
                 tracing::debug!(error = %crate::ports::error_chain(&error), "counting passed hours failed");
+            }
+            if let Err(error) = store.count_passed_days(days).await {
+                tracing::debug!(error = %crate::ports::error_chain(&error), "counting passed days failed");
             }
         }
         let (open, idle, max) = store.pool_status();

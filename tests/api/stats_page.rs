@@ -1,7 +1,9 @@
 //! `/stats` and `/stats.json` over rows written straight into `jobs`:
 //! weekly runner time per account (the busiest named, the rest summed),
-//! queue-time percentiles per pool and day, escaping, empty states and bad
-//! parameters.
+//! queue-time percentiles per pool and day, the same from counted days,
+//! escaping, empty states and bad parameters.
+
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -33,6 +35,32 @@ async fn ran(
         )
         .await
         .unwrap();
+}
+
+/// ghfe counts the passed days of jobs when it starts; a test that writes
+/// jobs into those days afterwards waits for that and makes it count again.
+async fn forget_counted_days(app: &TestApp) {
+    for _ in 0..200 {
+        if app.scalar("SELECT count(*) FROM job_count_days").await >= 365 {
+            app.db
+                .batch_execute(
+                    "DELETE FROM job_count_days; DELETE FROM job_usage_daily; \
+                     DELETE FROM job_queue_daily",
+                )
+                .await
+                .unwrap();
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("ghfe did not count the passed days at start");
+}
+
+/// Counts every passed day as ghfe's upkeep does, with a store of its own.
+async fn count_passed_days(app: &TestApp) -> usize {
+    let options = crate::support::db::options(&app.db_url);
+    let (store, _task) = ghfe::adapters::postgres::PgStore::connect(&options).unwrap();
+    store.count_passed_days(400).await.unwrap()
 }
 
 async fn json_of(app: &TestApp, path: &str) -> Value {
@@ -67,6 +95,7 @@ async fn weekly_usage_names_the_busiest_accounts_and_sums_the_rest() {
     ran(&app, 100, "acct-8", "scw-em-rv1", 1, 2, 5, 1800).await;
     ran(&app, 101, "acct-8", "scw-em-rv1", 11, 2, 5, 60).await;
     ran(&app, 102, "acct-8", "scw-em-rv1", 12, 2, 5, 60).await;
+    forget_counted_days(&app).await;
 
     let stats = json_of(&app, "/stats.json").await;
     let weeks = stats["weeks"].as_array().unwrap();
@@ -118,6 +147,13 @@ async fn weekly_usage_names_the_busiest_accounts_and_sums_the_rest() {
     ] {
         assert!(page.text.contains(expected), "/stats lacks {expected}");
     }
+
+    // Counted days give the same numbers; each day is counted once.
+    assert!(count_passed_days(&app).await >= 365);
+    assert_eq!(count_passed_days(&app).await, 0, "each day once");
+    assert!(app.scalar("SELECT count(*) FROM job_usage_daily").await >= 3);
+    assert_eq!(json_of(&app, "/stats.json").await, stats);
+    assert_eq!(json_of(&app, "/stats.json?weeks=1").await, four);
 }
 
 #[tokio::test]
@@ -147,18 +183,42 @@ async fn queue_times_are_percentiles_per_pool_and_day() {
         )
         .await
         .unwrap();
-    let stats = json_of(&app, "/stats.json?days=3").await;
-    assert_eq!(stats["days"].as_array().unwrap().len(), 3);
+    // Three days ago, pool a: two jobs, 30 and 90 seconds.
+    for (id, wait) in [(50_i64, 30.0_f64), (51, 90.0)] {
+        app.db
+            .execute(
+                "WITH at AS (SELECT (date_trunc('day', now() AT TIME ZONE 'UTC') - interval '3 days') \
+                                    AT TIME ZONE 'UTC' AS t) \
+                 INSERT INTO jobs (job_id, status, provider, entity_id, entity_name, entity_type, repo_full_name, \
+                 installation_id, job_labels, k8s_pool, k8s_image, job_created_at, job_started_at, created_at) \
+                 SELECT $1, 'completed', 'github', 1, 'acme', 'Organization', 'acme/app', 1, '[]', 'pool-a', 'img', \
+                        t, t + make_interval(secs => $2), t FROM at",
+                &[&id, &wait],
+            )
+            .await
+            .unwrap();
+    }
+    forget_counted_days(&app).await;
+    let stats = json_of(&app, "/stats.json?days=4").await;
+    assert_eq!(stats["days"].as_array().unwrap().len(), 4);
     let pools = stats["pools"].as_array().unwrap();
     assert_eq!(pools.len(), 1, "{pools:?}");
     assert_eq!(pools[0]["pool"], "pool-a");
-    assert_eq!(pools[0]["jobs"], json!([0, 0, 10]));
-    assert_eq!(pools[0]["p50"], json!([null, null, 55.0]));
-    assert_eq!(pools[0]["p90"][2], 91.0);
-    let p99 = pools[0]["p99"][2].as_f64().unwrap();
+    assert_eq!(pools[0]["jobs"], json!([2, 0, 0, 10]));
+    assert_eq!(pools[0]["p50"], json!([60.0, null, null, 55.0]));
+    assert_eq!(pools[0]["p90"][3], 91.0);
+    let p99 = pools[0]["p99"][3].as_f64().unwrap();
     assert!((p99 - 99.1).abs() < 1e-9, "{p99}");
+    // The day three days back, once counted, reads the same.
+    assert!(count_passed_days(&app).await >= 365);
+    assert_eq!(app.scalar("SELECT count(*) FROM job_queue_daily").await, 1);
+    // (Only the pools: running jobs' runner time grows by the second.)
+    assert_eq!(
+        json_of(&app, "/stats.json?days=4").await["pools"],
+        stats["pools"]
+    );
 
-    let page = app.get("/stats?days=3", None).await;
+    let page = app.get("/stats?days=4", None).await;
     for expected in [
         "<h3>pool-a</h3>",
         "aria-label=\"Queue time percentiles per day in pool pool-a\"",

@@ -101,11 +101,23 @@ const HOURS_PER_STATEMENT: i64 = 24;
 
 /// Counts up to `limit` passed hours, a day at a time; returns how many.
 pub async fn roll_up(conn: &mut AsyncPgConnection, limit: i64) -> diesel::QueryResult<usize> {
+    in_statements(conn, ROLL_UP, limit, HOURS_PER_STATEMENT).await
+}
+
+/// Runs `sql` (which counts up to `$1` periods and returns how many it
+/// did) until `limit` periods are counted or none is left, `per_statement`
+/// at a time.
+pub async fn in_statements(
+    conn: &mut AsyncPgConnection,
+    sql: &str,
+    limit: i64,
+    per_statement: i64,
+) -> diesel::QueryResult<usize> {
     let mut counted = 0;
     while i64::try_from(counted).unwrap_or(i64::MAX) < limit {
         let left = limit - i64::try_from(counted).unwrap_or(i64::MAX);
-        let done = diesel::sql_query(ROLL_UP)
-            .bind::<BigInt, _>(left.min(HOURS_PER_STATEMENT))
+        let done = diesel::sql_query(sql)
+            .bind::<BigInt, _>(left.min(per_statement))
             .execute(conn)
             .await?;
         counted += done;

@@ -25,7 +25,7 @@ mod tls;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -124,6 +124,16 @@ impl PgStore {
         event_counts::roll_up(&mut conn, hours)
             .await
             .map_err(query_error)
+    }
+
+    /// Counts up to `days` days of jobs that are over by a day, for
+    /// `/stats`; returns how many.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn count_passed_days(&self, days: i64) -> Result<usize, StoreError> {
+        let mut conn = self.conn().await?;
+        stats::roll_up(&mut conn, days).await.map_err(query_error)
     }
 
     /// Pool gauges: (connections open, connections idle, max size).
@@ -279,14 +289,14 @@ impl DemandLog for PgStore {
         demand::history(&mut conn, query).await.map_err(query_error)
     }
 
-    async fn weekly_usage(&self, since: DateTime<Utc>) -> Result<Vec<AccountWeek>, StoreError> {
+    async fn weekly_usage(&self, since: NaiveDate) -> Result<Vec<AccountWeek>, StoreError> {
         let mut conn = self.conn().await?;
         stats::weekly_usage(&mut conn, since)
             .await
             .map_err(query_error)
     }
 
-    async fn queue_times(&self, since: DateTime<Utc>) -> Result<Vec<PoolDay>, StoreError> {
+    async fn queue_times(&self, since: NaiveDate) -> Result<Vec<PoolDay>, StoreError> {
         let mut conn = self.conn().await?;
         stats::queue_times(&mut conn, since)
             .await
