@@ -1,8 +1,19 @@
 //! The trace use case: an entity's delivery log, found from an entity,
-//! installation or job id, and single stored payloads.
+//! installation or job id, single stored payloads, and one delivery whole.
 
+use crate::domain::event_query::EventQuery;
 use crate::domain::ids::{EntityId, EventId, InstallationId, JobId};
+use crate::domain::job::JobRow;
 use crate::ports::{EventLog, EventSummary, JobStore, StoreError};
+
+/// One delivery-log row with its payload and, for a job delivery, the job
+/// as it stands now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub summary: EventSummary,
+    pub payload: serde_json::Value,
+    pub job: Option<JobRow>,
+}
 
 /// At most this many events are returned (the newest ones, oldest first).
 pub const MAX_TRACE_EVENTS: usize = 1000;
@@ -55,6 +66,34 @@ impl<S: JobStore + EventLog> Trace<S> {
             Some(entity) => Ok(Some(self.entity_events(entity).await?)),
             None => Ok(None),
         }
+    }
+
+    /// The row `event`, its payload and its job; `None` for an unknown id.
+    pub async fn delivery(&self, event: EventId) -> Result<Option<Delivery>, StoreError> {
+        let query = EventQuery {
+            repository: None,
+            event: None,
+            outcome: None,
+            entity_id: None,
+            account: None,
+            before: event.0.checked_add(1).map(EventId),
+            limit: 1,
+            offset: 0,
+        };
+        let page = self.store.search_events(&query).await?;
+        let Some(summary) = page.events.into_iter().find(|row| row.id == event) else {
+            return Ok(None);
+        };
+        let payload = self.store.event_payload(event).await?.unwrap_or_default();
+        let job = match summary.job_id {
+            Some(job) => self.store.find_job(job).await?,
+            None => None,
+        };
+        Ok(Some(Delivery {
+            summary,
+            payload,
+            job,
+        }))
     }
 
     /// The stored payload of one event.

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::support::app::{spawn_app, Post, TestApp, TRACE_SECRET};
 use crate::support::fixtures::{self, body, job, set};
 
+/// `/deliveries<rest>` with the trace token; asserts 200.
 async fn page(app: &TestApp, query: &str) -> String {
     let answer = app
         .get(&format!("/deliveries{query}"), Some(TRACE_SECRET))
@@ -28,14 +29,14 @@ async fn the_log_is_a_page_with_filters_links_and_older_pages() {
     app.deliver("ping", fixtures::bytes("ping.json")).await;
     let all = page(&app, "").await;
     assert!(all.contains("4 recorded deliveries match"), "{all}");
-    assert!(all.contains(r#"<a href="/trace/job/93">93</a>"#), "{all}");
+    assert!(all.contains(r#"#job">93</a>"#), "{all}");
     assert!(all.contains("Job 93 stored."), "{all}");
-    assert!(all.contains(r#"<a href="/trace/payload/"#), "{all}");
+    assert!(all.contains(r#"#payload">"#), "{all}");
 
     let jobs = page(&app, "?event=workflow_job&limit=2").await;
     assert!(jobs.contains("3 recorded deliveries match"), "{jobs}");
-    assert!(jobs.contains("/trace/job/93") && jobs.contains("/trace/job/92"));
-    assert!(!jobs.contains("/trace/job/91"));
+    assert!(jobs.contains(r#"#job">93<"#) && jobs.contains(r#"#job">92<"#));
+    assert!(!jobs.contains(r#"#job">91<"#));
     let older = jobs
         .split(r#"<a href=""#)
         .find_map(|part| part.split_once(r#"" rel="next">Older"#))
@@ -47,7 +48,7 @@ async fn the_log_is_a_page_with_filters_links_and_older_pages() {
     );
     let next = page(&app, older.trim_start_matches("/deliveries")).await;
     assert!(
-        next.contains("/trace/job/91") && !next.contains("/trace/job/92"),
+        next.contains(r#"#job">91<"#) && !next.contains(r#"#job">92<"#),
         "{next}"
     );
 
@@ -71,6 +72,64 @@ async fn it_needs_the_trace_token_names_bad_parameters_and_escapes() {
     let shown = page(&app, "").await;
     assert!(!shown.contains("<b>evil</b>"), "{shown}");
     assert!(shown.contains("&lt;b&gt;evil&lt;"), "{shown}");
+}
+
+#[tokio::test]
+async fn one_delivery_shows_its_answer_its_job_now_and_its_payload() {
+    let app = spawn_app().await;
+    let queued = set(
+        job("workflow_job.queued.json", 95, &["ubuntu-latest"]),
+        "workflow_job.name",
+        json!("<script>alert(1)</script>"),
+    );
+    app.deliver("workflow_job", body(&queued)).await;
+    let id = app
+        .scalar("SELECT id FROM installation_events WHERE job_id = 95")
+        .await;
+    let running = job("workflow_job.in_progress.json", 95, &["ubuntu-latest"]);
+    app.deliver("workflow_job", body(&running)).await;
+
+    let shown = page(&app, &format!("/{id}")).await;
+    for expected in [
+        format!("<h1>Delivery {id}</h1>"),
+        "<code>workflow_job.queued</code>".to_owned(),
+        "Job 95 stored.".to_owned(),
+        "<h2 id=\"job\">Job 95</h2>".to_owned(),
+        // The job as it stands now, not as this delivery left it.
+        "<span class=\"badge running\">running</span>".to_owned(),
+        "The job on GitHub".to_owned(),
+        "<pre class=\"payload\">{".to_owned(),
+        "&quot;workflow_job&quot;: {".to_owned(),
+    ] {
+        assert!(shown.contains(&expected), "lacks {expected}: {shown}");
+    }
+    assert!(!shown.contains("<script>alert(1)"), "{shown}");
+    assert!(shown.contains("&lt;script&gt;alert(1)"), "{shown}");
+
+    app.deliver("ping", fixtures::bytes("ping.json")).await;
+    let ping = app
+        .scalar("SELECT id FROM installation_events WHERE event = 'ping'")
+        .await;
+    let shown = page(&app, &format!("/{ping}")).await;
+    assert!(shown.contains("<code>ping</code>") && !shown.contains("id=\"job\""));
+
+    for (path, status, text) in [
+        ("/deliveries/999999", 404, "Delivery not found"),
+        ("/deliveries/0", 400, "Invalid event_id"),
+        ("/deliveries/-3", 400, "Invalid event_id"),
+        ("/deliveries/abc", 400, "Invalid event_id"),
+    ] {
+        let answer = app.get(path, Some(TRACE_SECRET)).await;
+        assert_eq!(
+            (answer.status, answer.text.as_str()),
+            (status, text),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        app.get(&format!("/deliveries/{id}"), None).await.status,
+        401
+    );
 }
 
 /// The `WWW-Authenticate` challenges of an answer.

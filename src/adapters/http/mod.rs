@@ -8,6 +8,7 @@ mod api;
 mod bearer;
 mod charts;
 mod deliveries_page;
+mod delivery_page;
 mod error;
 mod event_json;
 mod health;
@@ -106,6 +107,7 @@ pub fn routes<W: Wiring>(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
     .route("/stats", web::get().to(stats_page::html::<W>))
     .route("/stats.json", web::get().to(stats_page::json::<W>))
     .route("/deliveries", web::get().to(deliveries_page::html::<W>))
+    .route("/deliveries/{id}", web::get().to(delivery_page::html::<W>))
     .service(
         web::scope("/setup")
             .wrap(limit.middleware())

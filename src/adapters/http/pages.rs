@@ -34,6 +34,10 @@ impl Pages {
             ("chart.html", include_str!("../../../templates/chart.html")),
             ("stats.html", include_str!("../../../templates/stats.html")),
             (
+                "delivery.html",
+                include_str!("../../../templates/delivery.html"),
+            ),
+            (
                 "deliveries.html",
                 include_str!("../../../templates/deliveries.html"),
             ),

@@ -1,0 +1,137 @@
+//! `GET /deliveries/{id}`: one delivery whole, behind the trace token like
+//! the list: what arrived and what ghfe answered, the job as it stands now,
+//! and the stored payload, indented.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use super::bearer::TracePageReader;
+use super::error::HttpError;
+use super::HttpState;
+use crate::app::trace::Delivery;
+use crate::app::wiring::Wiring;
+use crate::domain::ids::EventId;
+use crate::domain::job::JobRow;
+
+#[derive(Serialize)]
+struct DeliveryView {
+    id: i64,
+    received_at: String,
+    source: String,
+    event: String,
+    outcome: String,
+    response: Option<String>,
+    delivery_id: Option<String>,
+    app_id: Option<i64>,
+    installation_id: Option<i64>,
+    account: Option<String>,
+    /// The list narrowed to this account, and to this repository.
+    account_url: Option<String>,
+    repository: Option<String>,
+    repository_url: Option<String>,
+    job_id: Option<i64>,
+    /// The job on GitHub, from the payload.
+    job_url: Option<String>,
+    job: Option<JobView>,
+    payload: String,
+}
+
+#[derive(Serialize)]
+struct JobView {
+    status: &'static str,
+    name: Option<String>,
+    labels: Vec<String>,
+    pool: String,
+    image: String,
+    pod: Option<String>,
+    conclusion: Option<String>,
+    queued_at: Option<String>,
+    started_at: Option<String>,
+    completed_at: Option<String>,
+}
+
+/// `/deliveries?<name>=<value>`.
+fn narrowed(name: &str, value: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair(name, value)
+        .finish();
+    format!("/deliveries?{query}")
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+impl From<JobRow> for JobView {
+    fn from(job: JobRow) -> Self {
+        Self {
+            status: job.status.as_str(),
+            name: job.job_name,
+            labels: job.labels.iter().map(str::to_owned).collect(),
+            pool: job.k8s_pool,
+            image: job.k8s_image,
+            pod: job.k8s_pod,
+            conclusion: job.job_conclusion,
+            queued_at: job.job_created_at.map(time),
+            started_at: job.job_started_at.map(time),
+            completed_at: job.job_completed_at.map(time),
+        }
+    }
+}
+
+impl From<Delivery> for DeliveryView {
+    fn from(delivery: Delivery) -> Self {
+        let row = delivery.summary;
+        let job_url = delivery
+            .payload
+            .pointer("/workflow_job/html_url")
+            .and_then(serde_json::Value::as_str)
+            .filter(|url| url.starts_with("https://"))
+            .map(str::to_owned);
+        Self {
+            id: row.id.0,
+            received_at: time(row.received_at),
+            source: row.source,
+            event: row.event,
+            outcome: row.outcome,
+            response: row.response,
+            delivery_id: row.delivery_id,
+            app_id: row.app_id.map(|id| id.0),
+            installation_id: row.installation_id.map(|id| id.0),
+            account_url: row.entity_name.as_deref().map(|a| narrowed("account", a)),
+            account: row.entity_name,
+            repository_url: row
+                .repo_full_name
+                .as_deref()
+                .map(|r| narrowed("repository", r)),
+            repository: row.repo_full_name,
+            job_id: row.job_id.map(|id| id.0),
+            job_url,
+            job: delivery.job.map(JobView::from),
+            payload: serde_json::to_string_pretty(&delivery.payload).unwrap_or_default(),
+        }
+    }
+}
+
+/// `GET /deliveries/{id}`
+pub async fn html<W: Wiring>(
+    _: TracePageReader,
+    path: web::Path<String>,
+    state: web::Data<HttpState<W>>,
+) -> Result<HttpResponse, HttpError> {
+    let id = path
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| HttpError::bad_request("Invalid event_id"))?;
+    match state.trace.delivery(EventId(id)).await? {
+        Some(delivery) => Ok(state.pages.render(
+            StatusCode::OK,
+            "delivery.html",
+            &DeliveryView::from(delivery),
+        )),
+        None => Err(HttpError::not_found("Delivery not found")),
+    }
+}
