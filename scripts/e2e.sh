@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `make e2e`: the operator pages in a real browser. Starts a throwaway
 # PostgreSQL with sample jobs and workers, a fake GitHub on loopback
-# (tests/e2e/fake_github.py), and ghfe; loads /usage, /history and each setup
-# outcome in headless Chromium; fails when a page lacks its expected text.
-# Screenshots land in .local/screenshots/, or $E2E_SHOTS (E2E_SHOTS=docs/screenshots
-# refreshes the README's).
+# (tests/e2e/fake_github.py), and ghfe; loads /usage, /history, /stats,
+# /deliveries and one delivery (with the development trace token as Basic
+# credentials, as a browser sends it) and each setup outcome in headless Chromium; fails when a
+# page lacks its expected text. Each page is shot at 1280 px and as a phone
+# (390 px) shows it, into .local/screenshots/ or $E2E_SHOTS
+# (E2E_SHOTS=docs/screenshots refreshes the README's).
 #   scripts/e2e.sh <cluster dir> <port>
 set -euo pipefail
 dir=$1 port=$2
@@ -74,32 +76,50 @@ chrome() {
 
 mkdir -p "$shots"
 failures=0
-# page <screenshot name> <path> <expected text>…
+base="http://127.0.0.1:$ghfe_port"
+# The trace token of config/development.yaml, as a browser's Basic credentials.
+traced="http://on-call:development-trace-secret@127.0.0.1:$ghfe_port"
+# page <screenshot name> <url> <expected text>…
 page() {
-  local name=$1 path=$2 dom
+  local name=$1 url=$2 dom
   shift 2
-  dom=$(chrome --dump-dom "http://127.0.0.1:$ghfe_port$path" || true)
+  dom=$(chrome --dump-dom "$url" || true)
   for expected in "$@"; do
     if ! grep -qF -- "$expected" <<<"$dom"; then
-      echo "e2e: FAIL $path lacks: $expected" >&2
+      echo "e2e: FAIL ${url#*127.0.0.1:$ghfe_port} lacks: $expected (page in $shots/$name.failed.html)" >&2
+      printf '%s\n' "$dom" >"$shots/$name.failed.html"
       failures=$((failures + 1))
       return
     fi
   done
-  chrome --window-size=1280,900 --screenshot="$shots/$name.png" "http://127.0.0.1:$ghfe_port$path" >/dev/null
-  echo "e2e: ok   $path → $shots/$name.png"
+  chrome --window-size=1280,900 --screenshot="$shots/$name.png" "$url" >/dev/null
+  chrome --window-size=390,844 --screenshot="$shots/$name-phone.png" "$url" >/dev/null
+  echo "e2e: ok   ${url#*127.0.0.1:$ghfe_port} → $shots/$name.png, $name-phone.png"
 }
 
-page usage /usage "<h1>Usage</h1>" "riseproject-dev" "cloudv10x-jupiter" "Oldest<br>wait" "octo-org" "runs/906/job/7006"
-page history "/history?per_page=10" "Page 1 of 3" "rel=\"next\"" "riscv-builds/kernel"
-page history-last "/history?per_page=10&page=2" "Page 3 of 3" "rel=\"prev\""
-page setup-installed "/setup/org?installation_id=1001" "All set, riseproject-dev!" "runs-on: ubuntu-24.04-riscv"
-page setup-wrong-type "/setup/org?installation_id=1002" "&lt;script&gt;alert(1)&lt;/script&gt; is a personal account" "Install the RISE RISC-V Runners (personal)"
-page setup-wrong-app "/setup/personal?installation_id=4242" "Installation not found for this app" "rise-risc-v-runners/installations/new"
-page setup-upstream-error "/setup/org?installation_id=1500" "Something went wrong"
-page setup-missing "/setup/org" "Missing installation id"
-# The same usage page as a phone shows it.
-chrome --window-size=390,844 --screenshot="$shots/usage-phone.png" "http://127.0.0.1:$ghfe_port/usage" >/dev/null
+page usage "$base/usage" "<h1>Usage</h1>" "riseproject-dev" "cloudv10x-jupiter" "octo-org" \
+  "runs/906/job/7006" "runner-jupiter-2" "reason: ImagePullBackOff" "ubuntu-24.04-riscv64"
+page history "$base/history?per_page=10&end=-1d" "Page 1 of 37" "rel=\"next\"" "ffmpeg"
+page history-filtered "$base/history?account=riseproject-dev&pool=scw-em-rv1&per_page=20" \
+  "riscv-builds/kernel" "Page 1 of"
+page stats "$base/stats" "<h1>Stats</h1>" "Runner minutes per week" "other accounts (3)" \
+  "Queue time per pool" "<h3>cloudv10x-jupiter</h3>" "<polyline class=\"p99\""
+page deliveries "$traced/deliveries" "<h1>Deliveries</h1>" "job_stored" "ignored_no_label"
+page deliveries-ignored "$traced/deliveries?outcome=ignored_no_label" "riseproject-dev/llama.cpp"
+page delivery "$traced/deliveries/2" "<h1>Delivery 2</h1>" "Job 289782451 stored." "The job on GitHub" \
+  '"workflow_job": {'
+
+page setup-installed "$base/setup/org?installation_id=1001" "All set, riseproject-dev!" "runs-on: ubuntu-24.04-riscv"
+page setup-wrong-type "$base/setup/org?installation_id=1002" "&lt;script&gt;alert(1)&lt;/script&gt; is a personal account" "Install the RISE RISC-V Runners (personal)"
+page setup-wrong-app "$base/setup/personal?installation_id=4242" "Installation not found for this app" "rise-risc-v-runners/installations/new"
+page setup-upstream-error "$base/setup/org?installation_id=1500" "Something went wrong"
+page setup-missing "$base/setup/org" "Missing installation id"
+# Without the token the page asks for it (the browser would prompt).
+status=$(curl -s -o /dev/null -w '%{http_code}' "$base/deliveries")
+if [ "$status" != 401 ]; then
+  echo "e2e: FAIL /deliveries without a token answered $status, not 401" >&2
+  failures=$((failures + 1))
+fi
 
 if [ "$failures" -gt 0 ]; then
   echo "e2e: $failures page(s) failed" >&2

@@ -197,7 +197,7 @@ pub struct PagesSettings {
     pub runs_on: String,
     pub history_per_page: u64,
     pub history_max_per_page: u64,
-    /// Who may read `/usage` and `/history`.
+    /// Who may read `/usage`, `/history` and `/stats`.
     pub access: PagesAccessSetting,
     /// Their bearer token with `access: bearer`; none: the trace secret.
     #[serde(serialize_with = "mask::secret")]
@@ -215,7 +215,7 @@ pub enum PagesAccessSetting {
 }
 
 impl PagesSettings {
-    /// The token `/usage` and `/history` need, if any.
+    /// The token `/usage`, `/history` and `/stats` need, if any.
     pub fn required_token<'a>(&'a self, trace: &'a TraceSettings) -> Option<&'a SecretString> {
         match self.access {
             PagesAccessSetting::Public => None,
