@@ -3,7 +3,7 @@
 # BENCH_READ_ROWS rows (10 million by default) and BENCH_READ_JOBS jobs over
 # 90 days (1 million), through ghfe's HTTP API, each the median of 5 runs
 # after one warm-up. Writes
-# bench/results/reads-<date>.json and prints a table. The target is 50 ms
+# bench/results/reads-<date>T<time>.json and prints a table. The target is 50 ms
 # for each read. Seeding 10 million rows takes a few minutes and about
 # 6 GB of disk.
 set -euo pipefail
@@ -60,6 +60,9 @@ READS=(
   "stats, 12 weeks and 14 days|/stats.json"
   "stats, 52 weeks and 90 days|/stats.json?weeks=52&days=90"
   "stats page|/stats"
+  "history, first page|/history.json"
+  "history, one account|/history.json?account=account-7"
+  "history, last week|/history.json?start=-7d"
 )
 results=()
 printf '%-36s %10s\n' read "median ms"
@@ -76,7 +79,7 @@ for entry in "${READS[@]}"; do
   results+=("{\"read\":\"$name\",\"path\":\"$path\",\"median_ms\":$ms}")
 done
 mkdir -p bench/results
-out=bench/results/reads-$(date -u +%Y-%m-%d).json
+out=bench/results/reads-$(date -u +%Y-%m-%dT%H%M).json
 printf '{"rows":%s,"machine":"%s CPUs, %s","reads":[%s]}\n' "$ROWS" "$(nproc)" "$("$PGBIN/postgres" --version)" \
   "$(IFS=,; echo "${results[*]}")" > "$out"
 echo "wrote $out"
