@@ -279,7 +279,8 @@ pub struct ReconcileConfig {
 pub struct RetentionConfig {
     /// Days of `installation_events` kept (at least the redelivery window).
     pub events_days: Option<u32>,
-    /// Days completed jobs are kept after their last change.
+    /// Days completed jobs are kept after their last change (at least 3, so
+    /// `/stats` has counted their day first).
     pub jobs_days: Option<u32>,
     pub interval_seconds: u64,
 }

@@ -121,8 +121,9 @@ fn http(settings: &Settings, problems: &mut Problems) {
         );
     }
     problems.check(
-        retention.jobs_days != Some(0) && retention.interval_seconds >= 10,
-        "retention.jobs_days must be at least 1 and retention.interval_seconds at least 10",
+        retention.jobs_days.is_none_or(|days| days >= 3) && retention.interval_seconds >= 10,
+        "retention.jobs_days must be at least 3 (/stats counts a day's jobs once the day is over by a day) \
+         and retention.interval_seconds at least 10",
     );
     let reconcile = &settings.reconcile;
     problems.check(

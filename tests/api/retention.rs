@@ -101,3 +101,18 @@ fn events_kept_shorter_than_the_redelivery_window_are_refused() {
     let fine = ghfe(&["check-config"], &[("GHFE__RETENTION__EVENTS_DAYS", "3")]);
     assert!(fine.status.success(), "{}", stderr(&fine));
 }
+
+#[test]
+fn jobs_kept_for_less_than_three_days_are_refused() {
+    for days in ["0", "2"] {
+        let output = ghfe(&["check-config"], &[("GHFE__RETENTION__JOBS_DAYS", days)]);
+        assert_eq!(output.status.code(), Some(2), "{days}");
+        assert!(
+            stderr(&output).contains("retention.jobs_days must be at least 3"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    let fine = ghfe(&["check-config"], &[("GHFE__RETENTION__JOBS_DAYS", "3")]);
+    assert!(fine.status.success(), "{}", stderr(&fine));
+}
