@@ -90,6 +90,19 @@ impl Unit {
         }
     }
 
+    /// An axis label: as [`Unit::label`], but `15m` rather than `15m 0s`
+    /// (ticks sit on round values).
+    fn tick(self, value: f64) -> String {
+        // Truncation intended: ticks are whole seconds.
+        #[allow(clippy::cast_possible_truncation)]
+        let whole = value.round() as i64;
+        match self {
+            Self::Seconds if whole >= 3600 && whole % 3600 == 0 => format!("{}h", whole / 3600),
+            Self::Seconds if whole >= 60 && whole % 60 == 0 => format!("{}m", whole / 60),
+            _ => self.label(value),
+        }
+    }
+
     /// A round top of the axis at or above `max`, and the step of its
     /// four intervals.
     fn scale(self, max: f64) -> (f64, f64) {
@@ -174,7 +187,7 @@ impl Frame {
                     let value = step * f64::from(i);
                     Tick {
                         at: round(self.y(value)),
-                        label: unit.label(value),
+                        label: unit.tick(value),
                     }
                 })
                 .collect(),

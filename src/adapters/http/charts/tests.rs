@@ -89,3 +89,22 @@ fn long_axes_label_every_few_columns_ending_with_the_last() {
     assert_eq!(chart.x_labels.last().unwrap().label, "d29");
     assert!(chart.lines.is_empty() && chart.dots.is_empty());
 }
+
+#[test]
+fn time_axes_read_in_whole_units() {
+    let values = vec![Some(3000.0), Some(10.0)];
+    let chart = lines(&labels(2), &[series("p99", values)], Unit::Seconds);
+    let ticks: Vec<&str> = chart.y_ticks.iter().map(|t| t.label.as_str()).collect();
+    assert_eq!(ticks, ["0s", "15m", "30m", "45m", "1h"]);
+    assert_eq!(
+        chart.dots[0].title, "p99, d0: 50m 0s",
+        "tooltips stay exact"
+    );
+    let long = lines(
+        &labels(1),
+        &[series("p99", vec![Some(20_000.0)])],
+        Unit::Seconds,
+    );
+    let top = &long.y_ticks.last().unwrap().label;
+    assert_eq!(top, "8h");
+}
