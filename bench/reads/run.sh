@@ -21,20 +21,19 @@ GHFE=${GHFE_BIN:-target/release/ghfe}
 export PROD=false POSTGRES_URL=$URL GHAPP_WEBHOOK_SECRET=bench TRACE_API_SECRET=$TOKEN PORT=$PORT LOGLEVEL=warn
 unset GHFE_ENV
 "$GHFE" migrate >/dev/null
-have=$("$PGBIN/psql" -X -At "$URL" -c "SELECT count(*) FROM staging.installation_events")
-if [ "$have" != "$ROWS" ]; then
-  echo "seeding $ROWS rows (was $have)…" >&2
-  "$PGBIN/psql" -X -q "$URL" -c "TRUNCATE staging.installation_events"
+# seed <table> <rows wanted> <psql variable> <seed file> <tables emptied first>
+seed() {
+  local have
+  have=$("$PGBIN/psql" -X -At "$URL" -c "SELECT count(*) FROM staging.$1")
+  [ "$have" = "$2" ] && return
+  echo "seeding $2 rows of $1 (was $have)…" >&2
+  "$PGBIN/psql" -X -q "$URL" -c "TRUNCATE $5"
   PGOPTIONS="-c search_path=staging -c synchronous_commit=off" \
-    "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -v rows="$ROWS" "$URL" -f bench/reads/seed.sql
-fi
-have=$("$PGBIN/psql" -X -At "$URL" -c "SELECT count(*) FROM staging.jobs")
-if [ "$have" != "$JOBS" ]; then
-  echo "seeding $JOBS jobs (was $have)…" >&2
-  "$PGBIN/psql" -X -q "$URL" -c "TRUNCATE staging.jobs, staging.job_count_days, staging.job_usage_daily, staging.job_queue_daily"
-  PGOPTIONS="-c search_path=staging -c synchronous_commit=off" \
-    "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -v jobs="$JOBS" "$URL" -f bench/reads/seed_jobs.sql
-fi
+    "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -v "$3=$2" "$URL" -f "$4"
+}
+seed installation_events "$ROWS" rows bench/reads/seed.sql staging.installation_events
+seed jobs "$JOBS" jobs bench/reads/seed_jobs.sql \
+  "staging.jobs, staging.job_count_days, staging.job_usage_daily, staging.job_queue_daily"
 "$GHFE" serve &
 PID=$!
 trap 'kill $PID 2>/dev/null; scripts/pg.sh stop "$PG_DIR" >/dev/null' EXIT

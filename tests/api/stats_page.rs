@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::support::app::{spawn_app, TestApp};
 
@@ -63,12 +63,6 @@ async fn count_passed_days(app: &TestApp) -> usize {
     store.count_passed_days(400).await.unwrap()
 }
 
-async fn json_of(app: &TestApp, path: &str) -> Value {
-    let answer = app.get(path, None).await;
-    assert_eq!(answer.status, 200, "{path}: {}", answer.text);
-    serde_json::from_str(&answer.text).unwrap()
-}
-
 #[tokio::test]
 async fn weekly_usage_names_the_busiest_accounts_and_sums_the_rest() {
     let app = spawn_app().await;
@@ -97,7 +91,7 @@ async fn weekly_usage_names_the_busiest_accounts_and_sums_the_rest() {
     ran(&app, 102, "acct-8", "scw-em-rv1", 12, 2, 5, 60).await;
     forget_counted_days(&app).await;
 
-    let stats = json_of(&app, "/stats.json").await;
+    let stats = app.get_json("/stats.json", None).await;
     let weeks = stats["weeks"].as_array().unwrap();
     assert_eq!(weeks.len(), 12);
     let accounts = stats["accounts"].as_array().unwrap();
@@ -130,7 +124,7 @@ async fn weekly_usage_names_the_busiest_accounts_and_sums_the_rest() {
     assert_eq!(other["jobs"][11], 1 + 2);
     assert_eq!(other["runner_seconds"][11], 60 + 2 * 2 * 60);
 
-    let four = json_of(&app, "/stats.json?weeks=1").await;
+    let four = app.get_json("/stats.json?weeks=1", None).await;
     assert_eq!(four["weeks"].as_array().unwrap().len(), 1);
     assert_eq!(four["accounts"][0]["runner_seconds"], json!([8 * 8 * 60]));
 
@@ -152,8 +146,8 @@ async fn weekly_usage_names_the_busiest_accounts_and_sums_the_rest() {
     assert!(count_passed_days(&app).await >= 365);
     assert_eq!(count_passed_days(&app).await, 0, "each day once");
     assert!(app.scalar("SELECT count(*) FROM job_usage_daily").await >= 3);
-    assert_eq!(json_of(&app, "/stats.json").await, stats);
-    assert_eq!(json_of(&app, "/stats.json?weeks=1").await, four);
+    assert_eq!(app.get_json("/stats.json", None).await, stats);
+    assert_eq!(app.get_json("/stats.json?weeks=1", None).await, four);
 }
 
 #[tokio::test]
@@ -199,7 +193,7 @@ async fn queue_times_are_percentiles_per_pool_and_day() {
             .unwrap();
     }
     forget_counted_days(&app).await;
-    let stats = json_of(&app, "/stats.json?days=4").await;
+    let stats = app.get_json("/stats.json?days=4", None).await;
     assert_eq!(stats["days"].as_array().unwrap().len(), 4);
     let pools = stats["pools"].as_array().unwrap();
     assert_eq!(pools.len(), 1, "{pools:?}");
@@ -214,7 +208,7 @@ async fn queue_times_are_percentiles_per_pool_and_day() {
     assert_eq!(app.scalar("SELECT count(*) FROM job_queue_daily").await, 1);
     // (Only the pools: running jobs' runner time grows by the second.)
     assert_eq!(
-        json_of(&app, "/stats.json?days=4").await["pools"],
+        app.get_json("/stats.json?days=4", None).await["pools"],
         stats["pools"]
     );
 
@@ -262,7 +256,7 @@ async fn empty_stats_say_so() {
     assert!(page.text.contains("No jobs stored in the last 4 weeks."));
     assert!(page.text.contains("No job started in the last 7 days."));
     assert!(!page.text.contains("<svg"));
-    let stats = json_of(&app, "/stats.json").await;
+    let stats = app.get_json("/stats.json", None).await;
     assert_eq!(stats["accounts"], json!([]));
     assert_eq!(stats["pools"], json!([]));
 }

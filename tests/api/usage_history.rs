@@ -30,12 +30,6 @@ async fn worker(app: &TestApp, pod: &str, owner: &str, labels: Value, pool: &str
         .unwrap();
 }
 
-async fn json_of(app: &TestApp, path: &str) -> Value {
-    let answer = app.get(path, None).await;
-    assert_eq!(answer.status, 200, "{path}: {}", answer.text);
-    serde_json::from_str(&answer.text).unwrap()
-}
-
 #[tokio::test]
 async fn usage_without_activity_says_so() {
     let app = spawn_app().await;
@@ -43,7 +37,7 @@ async fn usage_without_activity_says_so() {
     let page = app.get("/usage", None).await;
     assert_eq!(page.status, 200);
     assert!(page.text.contains("No active jobs or workers."));
-    assert_eq!(json_of(&app, "/usage.json").await["groups"], json!([]));
+    assert_eq!(app.get_json("/usage.json", None).await["groups"], json!([]));
 }
 
 #[tokio::test]
@@ -83,7 +77,7 @@ async fn usage_groups_jobs_and_workers_by_account_and_labels() {
     )
     .await;
 
-    let usage = json_of(&app, "/usage.json").await;
+    let usage = app.get_json("/usage.json", None).await;
     let groups = usage["groups"].as_array().unwrap();
     let keys: Vec<(String, Value)> = groups
         .iter()
@@ -219,15 +213,12 @@ async fn history_windows_by_day() {
     let app = spawn_app().await;
     job(&app, 1, "acme", json!(["riscv"]), "completed", 3 * 24 * 60).await;
     job(&app, 2, "acme", json!(["riscv"]), "completed", 5).await;
-    let recent = json_of(&app, "/history.json?start=-1d").await;
+    let recent = app.get_json("/history.json?start=-1d", None).await;
     assert_eq!(recent["total"], 1);
     assert_eq!(recent["jobs"][0]["job_id"], 2);
     let today = chrono::Utc::now().date_naive();
-    let old = json_of(
-        &app,
-        &format!("/history.json?end={}", today - chrono::Days::new(2)),
-    )
-    .await;
+    let old_path = format!("/history.json?end={}", today - chrono::Days::new(2));
+    let old = app.get_json(&old_path, None).await;
     assert_eq!(old["total"], 1);
     assert_eq!(old["jobs"][0]["job_id"], 1);
 }
@@ -386,7 +377,7 @@ async fn usage_shows_fleet_totals_pods_failures_and_jobs_no_rule_matched() {
         .await;
     assert_eq!(typo.status, 200);
 
-    let usage = json_of(&app, "/usage.json").await;
+    let usage = app.get_json("/usage.json", None).await;
     assert_eq!(usage["totals"]["jobs_pending"], 1);
     assert_eq!(usage["totals"]["pods_running"], 1);
     assert_eq!(usage["totals"]["pods_failed"], 1);
@@ -449,7 +440,7 @@ async fn an_empty_fleet_says_so() {
         page.contains("None: every job delivery found a routing rule."),
         "{page}"
     );
-    let usage = json_of(&app, "/usage.json").await;
+    let usage = app.get_json("/usage.json", None).await;
     assert_eq!(usage["totals"]["jobs_pending"], 0);
     assert_eq!(usage["ignored"], json!([]));
 }
@@ -479,26 +470,34 @@ async fn history_filters_narrow_and_durations_are_shown() {
             .collect()
     };
     assert_eq!(
-        ids(json_of(&app, "/history.json?account=acme").await),
+        ids(app.get_json("/history.json?account=acme", None).await),
         [82, 81]
     );
     assert_eq!(
-        ids(json_of(&app, "/history.json?repository=zeta/app").await),
+        ids(app
+            .get_json("/history.json?repository=zeta/app", None)
+            .await),
         [83]
     );
     assert_eq!(
-        ids(json_of(&app, "/history.json?pool=cloudv10x-jupiter").await),
+        ids(app
+            .get_json("/history.json?pool=cloudv10x-jupiter", None)
+            .await),
         [82]
     );
     assert_eq!(
-        ids(json_of(&app, "/history.json?status=completed").await),
+        ids(app.get_json("/history.json?status=completed", None).await),
         [83, 81]
     );
     assert_eq!(
-        ids(json_of(&app, "/history.json?status=completed&conclusion=success").await),
+        ids(app
+            .get_json("/history.json?status=completed&conclusion=success", None)
+            .await),
         [81]
     );
-    let page = json_of(&app, "/history.json?account=acme&status=completed").await;
+    let page = app
+        .get_json("/history.json?account=acme&status=completed", None)
+        .await;
     assert_eq!(page["total"], 1);
     assert_eq!(page["jobs"][0]["queue_seconds"], 90);
     assert_eq!(page["jobs"][0]["run_seconds"], 510);

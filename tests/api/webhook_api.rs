@@ -10,12 +10,6 @@ use crate::support::fixtures;
 
 const ORG: i64 = 38_302_899; // repository.owner.id of the workflow_job fixtures
 
-async fn json_of(app: &TestApp, path: &str) -> Value {
-    let answer = app.get(path, Some(TRACE_SECRET)).await;
-    assert_eq!(answer.status, 200, "{path}: {}", answer.text);
-    serde_json::from_str(&answer.text).unwrap()
-}
-
 /// A ping, three queued jobs (the second in another repository, the third
 /// unrouted), and a redelivery of the first job.
 async fn some_deliveries(app: &TestApp) {
@@ -48,7 +42,9 @@ fn column(answer: &Value, name: &str) -> Value {
 async fn events_are_listed_newest_first_with_their_total() {
     let app = spawn_app().await;
     some_deliveries(&app).await;
-    let all = json_of(&app, "/api/webhooks/events").await;
+    let all = app
+        .get_json("/api/webhooks/events", Some(TRACE_SECRET))
+        .await;
     assert_eq!(
         (&all["total"], &all["limit"], &all["offset"]),
         (&4.into(), &100.into(), &0.into())
@@ -60,10 +56,14 @@ async fn events_are_listed_newest_first_with_their_total() {
     assert_eq!(column(&all, "job_id"), json!([3, 2, 1, null]));
     assert!(all["events"][0].get("payload").is_none(), "never payloads");
 
-    let page = json_of(&app, "/api/webhooks/events?limit=2&offset=1").await;
+    let page = app
+        .get_json("/api/webhooks/events?limit=2&offset=1", Some(TRACE_SECRET))
+        .await;
     assert_eq!(page["total"], 4);
     assert_eq!(column(&page, "job_id"), json!([2, 1]));
-    let past = json_of(&app, "/api/webhooks/events?offset=10").await;
+    let past = app
+        .get_json("/api/webhooks/events?offset=10", Some(TRACE_SECRET))
+        .await;
     assert_eq!(
         (&past["events"], &past["total"]),
         (&Value::Array(vec![]), &4.into())
@@ -74,25 +74,35 @@ async fn events_are_listed_newest_first_with_their_total() {
 async fn events_page_by_id_with_before_and_filter_by_account() {
     let app = spawn_app().await;
     some_deliveries(&app).await;
-    let first = json_of(&app, "/api/webhooks/events?limit=2").await;
+    let first = app
+        .get_json("/api/webhooks/events?limit=2", Some(TRACE_SECRET))
+        .await;
     assert_eq!(column(&first, "job_id"), json!([3, 2]));
     let before = first["next_before"].as_i64().expect("a next page");
-    let second = json_of(
-        &app,
-        &format!("/api/webhooks/events?limit=2&before={before}"),
-    )
-    .await;
+    let second_path = format!("/api/webhooks/events?limit=2&before={before}");
+    let second = app.get_json(&second_path, Some(TRACE_SECRET)).await;
     assert_eq!(column(&second, "job_id"), json!([1, null]));
     let last = second["next_before"].as_i64().unwrap();
-    let end = json_of(&app, &format!("/api/webhooks/events?limit=2&before={last}")).await;
+    let end = app
+        .get_json(
+            &format!("/api/webhooks/events?limit=2&before={last}"),
+            Some(TRACE_SECRET),
+        )
+        .await;
     assert_eq!(
         (&end["events"], &end["next_before"]),
         (&json!([]), &Value::Null)
     );
-    let account = json_of(&app, "/api/webhooks/events?account=Octocoders").await;
+    let account = app
+        .get_json(
+            "/api/webhooks/events?account=Octocoders",
+            Some(TRACE_SECRET),
+        )
+        .await;
     assert_eq!(column(&account, "job_id"), json!([3, 2, 1, null]));
     assert_eq!(
-        json_of(&app, "/api/webhooks/events?account=nobody").await["total"],
+        app.get_json("/api/webhooks/events?account=nobody", Some(TRACE_SECRET))
+            .await["total"],
         0
     );
 }
@@ -116,7 +126,9 @@ async fn events_are_filtered_by_repository_event_outcome_and_entity() {
         ),
         ("entity_id=1", vec![]),
     ] {
-        let answer = json_of(&app, &format!("/api/webhooks/events?{query}")).await;
+        let answer = app
+            .get_json(&format!("/api/webhooks/events?{query}"), Some(TRACE_SECRET))
+            .await;
         let listed: Vec<i64> = column(&answer, "job_id")
             .as_array()
             .unwrap()
@@ -126,14 +138,18 @@ async fn events_are_filtered_by_repository_event_outcome_and_entity() {
         assert_eq!(listed, jobs, "{query}");
         assert_eq!(answer["total"], jobs.len(), "{query}");
     }
-    let pings = json_of(&app, "/api/webhooks/events?event=ping").await;
+    let pings = app
+        .get_json("/api/webhooks/events?event=ping", Some(TRACE_SECRET))
+        .await;
     assert_eq!(column(&pings, "event"), json!(["ping"]));
 }
 
 #[tokio::test]
 async fn a_limit_above_a_thousand_is_lowered_and_bad_parameters_are_named() {
     let app = spawn_app().await;
-    let big = json_of(&app, "/api/webhooks/events?limit=5000").await;
+    let big = app
+        .get_json("/api/webhooks/events?limit=5000", Some(TRACE_SECRET))
+        .await;
     assert_eq!(
         (&big["limit"], &big["events"]),
         (&1000.into(), &Value::Array(vec![]))
@@ -201,7 +217,11 @@ async fn statistics_count_passed_hours_once_and_the_rest_from_the_log() {
     let count = |hours: u32| {
         let app = &app;
         async move {
-            json_of(app, &format!("/api/webhooks/statistics?hours={hours}")).await["total"]
+            app.get_json(
+                &format!("/api/webhooks/statistics?hours={hours}"),
+                Some(TRACE_SECRET),
+            )
+            .await["total"]
                 .as_u64()
                 .unwrap()
         }
@@ -243,7 +263,9 @@ async fn statistics_count_the_window_by_event_and_outcome() {
         ))
         .await
         .unwrap();
-    let day = json_of(&app, "/api/webhooks/statistics").await;
+    let day = app
+        .get_json("/api/webhooks/statistics", Some(TRACE_SECRET))
+        .await;
     assert_eq!((&day["hours"], &day["total"]), (&24.into(), &3.into()));
     assert_eq!(
         day["by_event"],
@@ -257,11 +279,15 @@ async fn statistics_count_the_window_by_event_and_outcome() {
         day["by_outcome"],
         json!({"ignored_no_label": 1, "job_stored": 2})
     );
-    let three_days = json_of(&app, "/api/webhooks/statistics?hours=72").await;
+    let three_days = app
+        .get_json("/api/webhooks/statistics?hours=72", Some(TRACE_SECRET))
+        .await;
     assert_eq!(three_days["total"], 4);
     assert_eq!(three_days["by_outcome"]["ok"], 1);
     let empty = spawn_app().await;
-    let none = json_of(&empty, "/api/webhooks/statistics?hours=1").await;
+    let none = empty
+        .get_json("/api/webhooks/statistics?hours=1", Some(TRACE_SECRET))
+        .await;
     assert_eq!(
         (&none["total"], &none["by_event"]),
         (&0.into(), &Value::Array(vec![]))
@@ -333,7 +359,12 @@ async fn the_stream_announces_each_recorded_delivery_live() {
             ("delivery", "ignored_no_label", Some(3)),
         ]
     );
-    let listed = json_of(&app, "/api/webhooks/events?event=workflow_job").await;
+    let listed = app
+        .get_json(
+            "/api/webhooks/events?event=workflow_job",
+            Some(TRACE_SECRET),
+        )
+        .await;
     // The same row as the log lists it, but for the receive time: ghfe's
     // clock on the stream, the database's in the log.
     let (mut announced, mut logged) = (events[3].1.clone(), listed["events"][0].clone());

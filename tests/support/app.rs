@@ -192,6 +192,13 @@ impl TestApp {
         answer(request.send().await.expect("ghfe answers")).await
     }
 
+    /// `GET path` answered 200 with JSON: the JSON.
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> serde_json::Value {
+        let answer = self.get(path, token).await;
+        assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+        serde_json::from_str(&answer.text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
     /// A single `i64` from SQL (counts, ids).
     pub async fn scalar(&self, sql: &str) -> i64 {
         self.db
