@@ -42,18 +42,19 @@ struct Rejected {
     count: u64,
 }
 
+/// A delivery-log row as the pages show it.
 #[derive(Serialize)]
-struct RowView {
-    id: i64,
-    received_at: String,
-    source: String,
-    event: String,
-    outcome: String,
-    response: Option<String>,
-    repository: Option<String>,
-    account: Option<String>,
-    job_id: Option<i64>,
-    delivery_id: Option<String>,
+pub(super) struct RowView {
+    pub id: i64,
+    pub received_at: String,
+    pub source: String,
+    pub event: String,
+    pub outcome: String,
+    pub response: Option<String>,
+    pub repository: Option<String>,
+    pub account: Option<String>,
+    pub job_id: Option<i64>,
+    pub delivery_id: Option<String>,
 }
 
 impl From<EventSummary> for RowView {

@@ -8,6 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use super::bearer::TracePageReader;
+use super::deliveries_page::RowView;
 use super::error::HttpError;
 use super::HttpState;
 use crate::app::trace::Delivery;
@@ -17,21 +18,13 @@ use crate::domain::job::JobRow;
 
 #[derive(Serialize)]
 struct DeliveryView {
-    id: i64,
-    received_at: String,
-    source: String,
-    event: String,
-    outcome: String,
-    response: Option<String>,
-    delivery_id: Option<String>,
+    #[serde(flatten)]
+    row: RowView,
     app_id: Option<i64>,
     installation_id: Option<i64>,
-    account: Option<String>,
     /// The list narrowed to this account, and to this repository.
     account_url: Option<String>,
-    repository: Option<String>,
     repository_url: Option<String>,
-    job_id: Option<i64>,
     /// The job on GitHub, from the payload.
     job_url: Option<String>,
     job: Option<JobView>,
@@ -83,31 +76,22 @@ impl From<JobRow> for JobView {
 
 impl From<Delivery> for DeliveryView {
     fn from(delivery: Delivery) -> Self {
-        let row = delivery.summary;
+        let summary = delivery.summary;
         let job_url = delivery
             .payload
             .pointer("/workflow_job/html_url")
             .and_then(serde_json::Value::as_str)
             .filter(|url| url.starts_with("https://"))
             .map(str::to_owned);
+        let app_id = summary.app_id.map(|id| id.0);
+        let installation_id = summary.installation_id.map(|id| id.0);
+        let row = RowView::from(summary);
         Self {
-            id: row.id.0,
-            received_at: time(row.received_at),
-            source: row.source,
-            event: row.event,
-            outcome: row.outcome,
-            response: row.response,
-            delivery_id: row.delivery_id,
-            app_id: row.app_id.map(|id| id.0),
-            installation_id: row.installation_id.map(|id| id.0),
-            account_url: row.entity_name.as_deref().map(|a| narrowed("account", a)),
-            account: row.entity_name,
-            repository_url: row
-                .repo_full_name
-                .as_deref()
-                .map(|r| narrowed("repository", r)),
-            repository: row.repo_full_name,
-            job_id: row.job_id.map(|id| id.0),
+            app_id,
+            installation_id,
+            account_url: row.account.as_deref().map(|a| narrowed("account", a)),
+            repository_url: row.repository.as_deref().map(|r| narrowed("repository", r)),
+            row,
             job_url,
             job: delivery.job.map(JobView::from),
             payload: serde_json::to_string_pretty(&delivery.payload).unwrap_or_default(),
