@@ -110,6 +110,9 @@ pub struct UsageWorker {
     pub age_seconds: i64,
     /// The scheduler's `failure_info`, as `key: value` text.
     pub failure: Option<String>,
+    /// The active job the pod serves, when its row names the pod.
+    pub job_id: Option<i64>,
+    pub job_url: Option<String>,
 }
 
 /// One job of a group.
@@ -132,6 +135,13 @@ pub fn group(
     now: DateTime<Utc>,
 ) -> Vec<UsageGroup> {
     let mut groups: BTreeMap<Key, UsageGroup> = BTreeMap::new();
+    let served: BTreeMap<String, (i64, Option<String>)> = jobs
+        .iter()
+        .filter_map(|job| {
+            let pod = job.k8s_pod.clone()?;
+            Some((pod, (job.job_id.0, job.html_url.clone())))
+        })
+        .collect();
     let new_group = |key: &Key, name: &str, kind: &str| UsageGroup {
         entity_id: key.0,
         entity_name: name.to_owned(),
@@ -197,7 +207,13 @@ pub fn group(
         if let Some(pool) = &worker.k8s_pool {
             add_pool(&mut group.pools, pool);
         }
+        let (job_id, job_url) = served
+            .get(&worker.pod_name)
+            .cloned()
+            .map_or((None, None), |(id, url)| (Some(id), url));
         group.workers.push(UsageWorker {
+            job_id,
+            job_url,
             pod_name: worker.pod_name,
             node: worker.k8s_node,
             status: worker.status.as_str(),
@@ -270,6 +286,7 @@ mod tests {
             labels: labels.iter().collect(),
             k8s_pool: "pool-a".into(),
             k8s_image: "img".into(),
+            k8s_pod: Some(format!("pod-{id}")),
             html_url: Some(format!("https://github.com/{name}/repo/job/{id}")),
             job_name: None,
             job_conclusion: None,

@@ -24,6 +24,8 @@ pub struct JobListing {
     pub labels: LabelSet,
     pub k8s_pool: String,
     pub k8s_image: String,
+    /// The runner pod serving it, once the scheduler started one.
+    pub k8s_pod: Option<String>,
     pub html_url: Option<String>,
     pub job_name: Option<String>,
     pub job_conclusion: Option<String>,

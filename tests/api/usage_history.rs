@@ -513,3 +513,68 @@ async fn history_filters_narrow_and_durations_are_shown() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_pod_shows_the_job_it_serves_and_only_web_urls_are_links() {
+    let app = spawn_app().await;
+    job(&app, 1, "acme", json!(["riscv"]), "running", 5).await;
+    job(&app, 2, "acme", json!(["riscv"]), "running", 4).await;
+    app.db
+        .batch_execute(
+            "UPDATE jobs SET k8s_pod = 'pod-' || job_id; \
+             UPDATE jobs SET html_url = 'javascript:alert(1)' WHERE job_id = 2",
+        )
+        .await
+        .unwrap();
+    worker(
+        &app,
+        "pod-1",
+        "acme",
+        json!(["riscv"]),
+        "scw-em-rv1",
+        "running",
+    )
+    .await;
+    worker(
+        &app,
+        "pod-2",
+        "acme",
+        json!(["riscv"]),
+        "scw-em-rv1",
+        "running",
+    )
+    .await;
+    worker(
+        &app,
+        "pod-3",
+        "acme",
+        json!(["riscv"]),
+        "scw-em-rv1",
+        "pending",
+    )
+    .await;
+    let usage = app.get_json("/usage.json", None).await;
+    let workers = &usage["groups"][0]["workers"];
+    let served: Vec<(&str, &Value)> = workers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["pod_name"].as_str().unwrap(), &w["job_id"]))
+        .collect();
+    assert_eq!(
+        served,
+        [
+            ("pod-1", &json!(1)),
+            ("pod-2", &json!(2)),
+            ("pod-3", &Value::Null)
+        ]
+    );
+    for path in ["/usage", "/history"] {
+        let page = app.get(path, None).await;
+        assert!(
+            page.text.contains("https://github.com/acme/app/runs/1"),
+            "{path}"
+        );
+        assert!(!page.text.contains("javascript:"), "{path}: {}", page.text);
+    }
+}

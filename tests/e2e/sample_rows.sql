@@ -75,3 +75,6 @@ VALUES ('webhook', 'workflow_job.queued', 'ignored_no_label', 'e2e-ignored-1', 1
         'Organization', 1001, 'riseproject-dev', 7999, 'riseproject-dev/llama.cpp',
         '{"labels": ["ubuntu-24.04-riscv64"]}', 'Ignoring job: missing required platform label',
         now() - interval '25 minutes');
+
+-- The scheduler names the pod serving a job in its row.
+UPDATE jobs SET k8s_pod = 'runner-octo-1' WHERE job_id = 7006;

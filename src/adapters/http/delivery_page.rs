@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::bearer::TracePageReader;
 use super::deliveries_page::RowView;
 use super::error::HttpError;
+use super::pages::web_link;
 use super::HttpState;
 use crate::app::trace::Delivery;
 use crate::app::wiring::Wiring;
@@ -77,12 +78,13 @@ impl From<JobRow> for JobView {
 impl From<Delivery> for DeliveryView {
     fn from(delivery: Delivery) -> Self {
         let summary = delivery.summary;
-        let job_url = delivery
-            .payload
-            .pointer("/workflow_job/html_url")
-            .and_then(serde_json::Value::as_str)
-            .filter(|url| url.starts_with("https://"))
-            .map(str::to_owned);
+        let job_url = web_link(
+            delivery
+                .payload
+                .pointer("/workflow_job/html_url")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
+        );
         let app_id = summary.app_id.map(|id| id.0);
         let installation_id = summary.installation_id.map(|id| id.0);
         let row = RowView::from(summary);

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::bearer::PageReader;
 use super::error::HttpError;
-use super::pages::{age, query_with};
+use super::pages::{age, query_with, web_link};
 use super::HttpState;
 use crate::app::wiring::Wiring;
 use crate::domain::history::{HistoryFilters, HistoryQuery, InvalidParameter, PageLinks};
@@ -86,7 +86,7 @@ impl From<JobListing> for JobView {
             labels: job.labels.iter().map(str::to_owned).collect(),
             k8s_pool: job.k8s_pool,
             k8s_image: job.k8s_image,
-            html_url: job.html_url,
+            html_url: web_link(job.html_url),
             job_name: job.job_name,
             conclusion: job.job_conclusion,
             created_at: time(job.created_at),

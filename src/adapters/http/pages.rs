@@ -67,6 +67,13 @@ impl Pages {
     }
 }
 
+/// A URL from a payload as a link target: only `https://` and `http://`
+/// ones (never `javascript:` or `data:`), so a link is at worst a wrong
+/// page.
+pub fn web_link(url: Option<String>) -> Option<String> {
+    url.filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+}
+
 /// `2h 5m`, `3m 20s`, `45s`: how long something has waited.
 pub fn age(seconds: i64) -> String {
     let seconds = seconds.max(0);
@@ -110,6 +117,21 @@ mod tests {
         ] {
             assert_eq!(age(seconds), expected);
         }
+    }
+
+    #[test]
+    fn only_web_urls_become_links() {
+        use super::web_link;
+        for (url, kept) in [
+            ("https://github.com/o/r/actions/runs/1/job/2", true),
+            ("http://ghes.internal/o/r", true),
+            ("javascript:alert(1)", false),
+            (" https://github.com", false),
+            ("data:text/html,x", false),
+        ] {
+            assert_eq!(web_link(Some(url.to_owned())).is_some(), kept, "{url}");
+        }
+        assert_eq!(web_link(None), None);
     }
 
     #[test]

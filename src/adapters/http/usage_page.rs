@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::bearer::PageReader;
 use super::error::HttpError;
-use super::pages::age;
+use super::pages::{age, web_link};
 use super::HttpState;
 use crate::app::usage::UsageGroup;
 use crate::app::wiring::Wiring;
@@ -44,6 +44,8 @@ struct WorkerView {
     age_seconds: i64,
     age: String,
     failure: Option<String>,
+    job_id: Option<i64>,
+    job_url: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -109,6 +111,8 @@ impl From<UsageGroup> for GroupView {
                     age_seconds: worker.age_seconds,
                     age: age(worker.age_seconds),
                     failure: worker.failure,
+                    job_id: worker.job_id,
+                    job_url: web_link(worker.job_url),
                 })
                 .collect(),
             jobs: group
@@ -119,7 +123,7 @@ impl From<UsageGroup> for GroupView {
                     status: job.status,
                     repo_full_name: job.repo_full_name,
                     pool: job.pool,
-                    html_url: job.html_url,
+                    html_url: web_link(job.html_url),
                     age_seconds: job.age_seconds,
                     age: age(job.age_seconds),
                 })
