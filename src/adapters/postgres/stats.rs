@@ -144,9 +144,9 @@ pub async fn queue_times(
         .collect())
 }
 
-/// Days counted per statement, so each stays well within the statement
-/// timeout on a busy fleet.
-const DAYS_PER_STATEMENT: i64 = 7;
+/// Days counted per statement: one, so each stays well within the
+/// statement timeout even at 100,000 jobs a day (percentiles sort them).
+const DAYS_PER_STATEMENT: i64 = 1;
 
 /// Counts up to `limit` days not yet counted among the last 366 that are
 /// over by a day (a job stored late in a day may start the next), newest
