@@ -1,5 +1,5 @@
-//! `/setup/*`, `/trace/*` and `/api/*` are limited per client
-//! address; the webhook route never is.
+//! `/setup/*`, `/trace/*`, `/api/*` and `/deliveries` are limited per
+//! client address; the webhook route and the open pages never are.
 
 use crate::support::app::{spawn_app_with, TRACE_SECRET};
 use crate::support::fixtures;
@@ -41,6 +41,10 @@ async fn past_the_limit_a_client_gets_429_with_retry_after() {
         429,
         "the same client on /api"
     );
+    for path in ["/deliveries", "/deliveries/1"] {
+        let answer = app.get(path, Some(TRACE_SECRET)).await;
+        assert_eq!(answer.status, 429, "the same client on {path}");
+    }
 }
 
 #[tokio::test]

@@ -106,8 +106,12 @@ pub fn routes<W: Wiring>(cfg: &mut web::ServiceConfig, limit: &RateLimit) {
     .route("/history.json", web::get().to(history_page::json::<W>))
     .route("/stats", web::get().to(stats_page::html::<W>))
     .route("/stats.json", web::get().to(stats_page::json::<W>))
-    .route("/deliveries", web::get().to(deliveries_page::html::<W>))
-    .route("/deliveries/{id}", web::get().to(delivery_page::html::<W>))
+    .service(
+        web::scope("/deliveries")
+            .wrap(limit.middleware())
+            .route("", web::get().to(deliveries_page::html::<W>))
+            .route("/{id}", web::get().to(delivery_page::html::<W>)),
+    )
     .service(
         web::scope("/setup")
             .wrap(limit.middleware())
