@@ -228,7 +228,8 @@ impl PagesSettings {
     }
 }
 
-/// `rate_limit.*`: per client address, on `/setup/*`, `/trace/*`, `/api/*`.
+/// `rate_limit.*`: per client address, on `/setup/*`, `/trace/*`, `/api/*`
+/// and `/deliveries`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct RateLimitSettings {
     pub requests: u64,
