@@ -91,8 +91,8 @@ fn stats_view(stats: &Stats, query: StatsQuery) -> StatsView {
     };
     let jobs = |account: &AccountSeries| account.jobs.iter().copied().map(value).collect();
     let runner_minutes = |account: &AccountSeries| {
-        let minutes = account.runner_seconds.iter().copied().map(minutes);
-        minutes.map(value).collect()
+        let weekly = account.runner_seconds.iter().copied().map(minutes);
+        weekly.map(value).collect()
     };
     let day_labels: Vec<String> = stats.queue.days.iter().map(short_day).collect();
     StatsView {
@@ -116,7 +116,8 @@ fn stats_view(stats: &Stats, query: StatsQuery) -> StatsView {
                     .map(|s| count(minutes(*s)))
                     .collect(),
                 jobs: account.jobs.iter().copied().map(count).collect(),
-                total_minutes: count(minutes(account.runner_seconds.iter().sum())),
+                // The sum of the rounded weeks, as the table shows them.
+                total_minutes: count(account.runner_seconds.iter().map(|s| minutes(*s)).sum()),
                 total_jobs: count(account.jobs.iter().sum()),
             })
             .collect(),
