@@ -374,9 +374,17 @@ async fn upkeep(store: PgStore) {
     let handle = metrics_handle();
     let mut pools = std::collections::BTreeSet::new();
     for tick in 0u64.. {
-        // Once a minute, count up to a day of passed hours for statistics
-        // and two passed days of jobs for /stats; at start, every passed
-        // hour of the last 31 days and day of the last year not yet counted.
+        let (open, idle, max) = store.pool_status();
+        let gauge = |count: usize| f64::from(u32::try_from(count).unwrap_or(u32::MAX));
+        metrics::gauge!("ghfe_db_pool_connections", "state" => "open").set(gauge(open));
+        metrics::gauge!("ghfe_db_pool_connections", "state" => "idle").set(gauge(idle));
+        metrics::gauge!("ghfe_db_pool_max_connections").set(gauge(max));
+        demand_gauges(&store, &mut pools).await;
+        handle.run_upkeep();
+        // Once a minute, after the gauges (a first pass can take seconds),
+        // count up to a day of passed hours for statistics and two passed
+        // days of jobs for /stats; at start, every passed hour of the last
+        // 31 days and day of the last year not yet counted.
         if tick % 12 == 0 {
             let (hours, days) = if tick == 0 { (31 * 24, 366) } else { (24, 2) };
             if let Err(error) = store.count_passed_hours(hours).await {
@@ -386,13 +394,6 @@ async fn upkeep(store: PgStore) {
                 tracing::debug!(error = %crate::ports::error_chain(&error), "counting passed days failed");
             }
         }
-        let (open, idle, max) = store.pool_status();
-        let gauge = |count: usize| f64::from(u32::try_from(count).unwrap_or(u32::MAX));
-        metrics::gauge!("ghfe_db_pool_connections", "state" => "open").set(gauge(open));
-        metrics::gauge!("ghfe_db_pool_connections", "state" => "idle").set(gauge(idle));
-        metrics::gauge!("ghfe_db_pool_max_connections").set(gauge(max));
-        demand_gauges(&store, &mut pools).await;
-        handle.run_upkeep();
         tokio::time::sleep(UPKEEP_INTERVAL).await;
     }
 }
