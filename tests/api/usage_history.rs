@@ -526,33 +526,13 @@ async fn a_pod_shows_the_job_it_serves_and_only_web_urls_are_links() {
         )
         .await
         .unwrap();
-    worker(
-        &app,
-        "pod-1",
-        "acme",
-        json!(["riscv"]),
-        "scw-em-rv1",
-        "running",
-    )
-    .await;
-    worker(
-        &app,
-        "pod-2",
-        "acme",
-        json!(["riscv"]),
-        "scw-em-rv1",
-        "running",
-    )
-    .await;
-    worker(
-        &app,
-        "pod-3",
-        "acme",
-        json!(["riscv"]),
-        "scw-em-rv1",
-        "pending",
-    )
-    .await;
+    for (pod, status) in [
+        ("pod-1", "running"),
+        ("pod-2", "running"),
+        ("pod-3", "pending"),
+    ] {
+        worker(&app, pod, "acme", json!(["riscv"]), "scw-em-rv1", status).await;
+    }
     let usage = app.get_json("/usage.json", None).await;
     let workers = &usage["groups"][0]["workers"];
     let served: Vec<(&str, &Value)> = workers
