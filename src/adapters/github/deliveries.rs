@@ -164,34 +164,26 @@ mod tests {
         let mut limited = HeaderMap::new();
         limited.insert("x-ratelimit-remaining", "0".parse().unwrap());
         let none = HeaderMap::new();
-        assert!(matches!(
-            refusal(StatusCode::FORBIDDEN, &limited, ""),
-            SourceError::RateLimited(_)
-        ));
-        assert!(matches!(
-            refusal(
-                StatusCode::FORBIDDEN,
-                &none,
-                r#"{"message":"You have exceeded a secondary rate limit"}"#
-            ),
-            SourceError::RateLimited(_)
-        ));
-        assert!(matches!(
-            refusal(StatusCode::TOO_MANY_REQUESTS, &none, ""),
-            SourceError::RateLimited(_)
-        ));
-        assert!(matches!(
-            refusal(StatusCode::UNPROCESSABLE_ENTITY, &none, ""),
-            SourceError::Refused(_)
-        ));
-        assert!(matches!(
-            refusal(StatusCode::FORBIDDEN, &none, ""),
-            SourceError::Failed(_)
-        ));
-        assert!(matches!(
-            refusal(StatusCode::BAD_GATEWAY, &none, ""),
-            SourceError::Failed(_)
-        ));
+        let secondary = r#"{"message":"You have exceeded a secondary rate limit"}"#;
+        let kind = |error: SourceError| match error {
+            SourceError::Refused(_) => "refused",
+            SourceError::RateLimited(_) => "rate limited",
+            SourceError::Failed(_) => "failed",
+        };
+        for (status, headers, body, expected) in [
+            (StatusCode::FORBIDDEN, &limited, "", "rate limited"),
+            (StatusCode::FORBIDDEN, &none, secondary, "rate limited"),
+            (StatusCode::TOO_MANY_REQUESTS, &none, "", "rate limited"),
+            (StatusCode::UNPROCESSABLE_ENTITY, &none, "", "refused"),
+            (StatusCode::FORBIDDEN, &none, "", "failed"),
+            (StatusCode::BAD_GATEWAY, &none, "", "failed"),
+        ] {
+            assert_eq!(
+                kind(refusal(status, headers, body)),
+                expected,
+                "{status} {body}"
+            );
+        }
     }
 
     #[test]
