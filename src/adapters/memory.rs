@@ -258,6 +258,14 @@ impl EventLog for MemoryStore {
             .map(|row| row.entity.id))
     }
 
+    async fn find_event(&self, event: EventId) -> Result<Option<EventSummary>, StoreError> {
+        let state = self.state()?;
+        let index = usize::try_from(event.0 - 1).ok();
+        Ok(index
+            .and_then(|i| state.events.get(i))
+            .map(|stored| stored.summary.clone()))
+    }
+
     async fn event_payload(&self, event: EventId) -> Result<Option<serde_json::Value>, StoreError> {
         let state = self.state()?;
         let index = usize::try_from(event.0 - 1).ok();

@@ -1,7 +1,6 @@
 //! The trace use case: an entity's delivery log, found from an entity,
 //! installation or job id, single stored payloads, and one delivery whole.
 
-use crate::domain::event_query::EventQuery;
 use crate::domain::ids::{EntityId, EventId, InstallationId, JobId};
 use crate::domain::job::JobRow;
 use crate::ports::{EventLog, EventSummary, JobStore, StoreError};
@@ -70,18 +69,7 @@ impl<S: JobStore + EventLog> Trace<S> {
 
     /// The row `event`, its payload and its job; `None` for an unknown id.
     pub async fn delivery(&self, event: EventId) -> Result<Option<Delivery>, StoreError> {
-        let query = EventQuery {
-            repository: None,
-            event: None,
-            outcome: None,
-            entity_id: None,
-            account: None,
-            before: event.0.checked_add(1).map(EventId),
-            limit: 1,
-            offset: 0,
-        };
-        let page = self.store.search_events(&query).await?;
-        let Some(summary) = page.events.into_iter().find(|row| row.id == event) else {
+        let Some(summary) = self.store.find_event(event).await? else {
             return Ok(None);
         };
         let payload = self.store.event_payload(event).await?.unwrap_or_default();

@@ -109,6 +109,15 @@ pub trait EventLog: Send + Sync + 'static {
         installation: InstallationId,
     ) -> impl Future<Output = Result<Option<EntityId>, StoreError>> + Send;
 
+    /// The row of event `event`, if any.
+    ///
+    /// # Errors
+    /// As for [`super::JobStore::apply`].
+    fn find_event(
+        &self,
+        event: EventId,
+    ) -> impl Future<Output = Result<Option<EventSummary>, StoreError>> + Send;
+
     /// The stored payload of event `event`.
     ///
     /// # Errors

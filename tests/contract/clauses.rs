@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use futures_util::future::join_all;
-use ghfe::domain::ids::{EntityId, InstallationId, JobId, RunId};
+use ghfe::domain::ids::{EntityId, EventId, InstallationId, JobId, RunId};
 use ghfe::domain::job::{JobAction, JobEffect, JobStatus};
 use ghfe::domain::outcome::Outcome;
 use ghfe::ports::{Applied, EventLog, JobStore, PriorOutcome, StoreError};
@@ -304,6 +304,10 @@ pub async fn event_rows_carry_outcome_entity_and_payload<S: JobStore + EventLog>
         (Some("Organization"), Some("acme"))
     );
     assert_eq!(event.repo_full_name.as_deref(), Some("acme/app"));
+    let found = store.find_event(event_id).await.unwrap();
+    assert_eq!(found.as_ref(), Some(event), "found by id as listed");
+    let unknown = EventId(event_id.0 + 100);
+    assert_eq!(store.find_event(unknown).await.unwrap(), None);
     let payload = store.event_payload(event_id).await.unwrap();
     assert_eq!(
         payload,

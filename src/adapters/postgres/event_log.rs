@@ -58,6 +58,19 @@ pub async fn entity_of_installation_jobs(
     Ok(entity.map(EntityId))
 }
 
+pub async fn find_event(
+    conn: &mut AsyncPgConnection,
+    event: EventId,
+) -> QueryResult<Option<EventSummary>> {
+    let row: Option<EventSummaryRow> = events::table
+        .find(event.0)
+        .select(EventSummaryRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(EventSummary::from))
+}
+
 pub async fn event_payload(
     conn: &mut AsyncPgConnection,
     event: EventId,

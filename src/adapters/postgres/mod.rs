@@ -249,6 +249,13 @@ impl EventLog for PgStore {
             .map_err(query_error)
     }
 
+    async fn find_event(&self, event: EventId) -> Result<Option<EventSummary>, StoreError> {
+        let mut conn = self.conn().await?;
+        event_log::find_event(&mut conn, event)
+            .await
+            .map_err(query_error)
+    }
+
     async fn event_payload(&self, event: EventId) -> Result<Option<serde_json::Value>, StoreError> {
         let mut conn = self.conn().await?;
         event_log::event_payload(&mut conn, event)
