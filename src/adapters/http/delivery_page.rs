@@ -2,6 +2,8 @@
 //! the list: what arrived and what ghfe answered, the job as it stands now,
 //! and the stored payload, indented.
 
+use std::collections::HashMap;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -10,7 +12,7 @@ use serde::Serialize;
 use super::bearer::TracePageReader;
 use super::deliveries_page::RowView;
 use super::error::HttpError;
-use super::pages::web_link;
+use super::pages::{query_with, web_link};
 use super::HttpState;
 use crate::app::trace::Delivery;
 use crate::app::wiring::Wiring;
@@ -48,10 +50,7 @@ struct JobView {
 
 /// `/deliveries?<name>=<value>`.
 fn narrowed(name: &str, value: &str) -> String {
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair(name, value)
-        .finish();
-    format!("/deliveries?{query}")
+    format!("/deliveries?{}", query_with(&HashMap::new(), name, value))
 }
 
 fn time(at: DateTime<Utc>) -> String {
