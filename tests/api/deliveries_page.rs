@@ -98,6 +98,7 @@ async fn one_delivery_shows_its_answer_its_job_now_and_its_payload() {
         // The job as it stands now, not as this delivery left it.
         "<span class=\"badge running\">running</span>".to_owned(),
         "The job on GitHub".to_owned(),
+        "href=\"/deliveries?repository=Codertocat%2FHello-World\"".to_owned(),
         "<pre class=\"payload\">{".to_owned(),
         "&quot;workflow_job&quot;: {".to_owned(),
     ] {
